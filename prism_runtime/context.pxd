@@ -1,0 +1,31 @@
+# cython: language_level=3
+"""C-level interface of `prism_runtime.context` (see context.pyx).
+
+Generated code does `from prism_runtime.context cimport enter, exit, current,
+note_confidence` and calls these without going through Python."""
+from libc.stdint cimport int64_t
+
+cdef class Context:
+    cdef public str name
+    cdef readonly dict store
+    cdef double _conf_sum
+    cdef int64_t _conf_count
+    cdef int64_t _duration_ns      # accumulated time while active
+    cdef int64_t _since_ns         # when _active went 0 -> 1
+    cdef int _active               # how many enters are live (any thread/task)
+    cdef list _with_tokens         # tokens of `with ctx:` blocks
+    # ContextPool bookkeeping (pool.pyx)
+    cdef object _pool
+    cdef int _pool_state           # 0 none, 1 in use, 2 idle, 3 dropped
+    cdef void _reset(self, str name)
+
+cdef object enter(object ctx_or_name)
+cdef int exit(object token) except -1
+cpdef object current()
+cdef void note_confidence(double c) noexcept
+
+# PerfMonitor support (metrics.pyx)
+cdef void watch_flow(int delta) noexcept
+cdef double flow_sum() noexcept
+cdef int64_t flow_count() noexcept
+cdef int64_t now_ns() noexcept nogil

@@ -1,0 +1,266 @@
+# cython: language_level=3
+"""Prism contexts: `Context` objects, the current context and confidence notes.
+
+`in ctx { }` in generated code becomes `tok = enter(ctx)` ... `exit(tok)`
+(C-level, declared in context.pxd). The current context lives in a
+`contextvars.ContextVar`, so it is per thread and per asyncio task, and
+contexts nest. A string passed to `enter` names a process-wide Context
+(`in context A { } shift to B { }`), created on first use.
+
+`note_confidence(c)` is called by generated code (and `confidence.pyx`) each
+time a confidence-carrying value is produced. It costs one branch when no
+context is active and no PerfMonitor is running; otherwise it adds `c` to the
+current context's running mean and to a global flow accumulator that
+`metrics.PerfMonitor` reads (through `flow_sum`/`flow_count`).
+
+Talks to: `errors` (PrismError). Used by `pool` (ContextPool), `metrics`
+(Metrics, PerfMonitor) and generated code.
+
+Thread safety: all bookkeeping here is plain C arithmetic done while holding
+the GIL with no Python code run in between, so it is atomic under the GIL.
+"""
+cimport cython
+from cpython.contextvars cimport PyContextVar_Set, PyContextVar_Reset, get_value
+from libc.stdint cimport int64_t
+from posix.time cimport clock_gettime, timespec, CLOCK_MONOTONIC
+
+import contextvars
+
+from prism_runtime.errors import PrismError
+
+cdef object _current_var = contextvars.ContextVar("prism_current_context", default=None)
+cdef dict _named = {}          # process-wide named contexts
+cdef int _hooks = 0            # live enters + running flow watchers
+cdef int _watchers = 0         # running PerfMonitors
+cdef double _flow_sum = 0.0
+cdef int64_t _flow_count = 0
+
+
+cdef int64_t now_ns() noexcept nogil:
+    cdef timespec ts
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return <int64_t>ts.tv_sec * 1000000000 + ts.tv_nsec
+
+
+
+cdef class Context:
+    """A named scope with a confidence mean, an active duration and a key/value store.
+
+    `confidence` is the mean of the confidences noted while this context was
+    the current one (1.0 when none); `duration` is the accumulated wall time
+    (seconds) during which it was entered (nested inner contexts count
+    towards the outer one's duration, but only the innermost receives
+    confidence notes). Use `with ctx:` from Python.
+    """
+
+    def __init__(self, name="context", store=None):
+        self.name = str(name)
+        self.store = dict(store) if store is not None else {}
+        self._pool_state = 0
+
+    @classmethod
+    def new(cls, *args, **kwargs):
+        return cls(*args, **kwargs)
+
+    cdef void _reset(self, str name):
+        self.name = name
+        self.store.clear()
+        self._conf_sum = 0.0
+        self._conf_count = 0
+        self._duration_ns = 0
+        self._since_ns = now_ns() if self._active else 0
+
+    def reset(self, name=None):
+        """Empty the store and reset confidence and duration (keeps the name unless given)."""
+        self._reset(self.name if name is None else str(name))
+
+    @property
+    def confidence(self):
+        if self._conf_count == 0:
+            return 1.0
+        return self._conf_sum / self._conf_count
+
+    @property
+    def confidence_count(self):
+        """How many confidence values were noted in this context."""
+        return self._conf_count
+
+    @property
+    def duration(self):
+        cdef int64_t total = self._duration_ns
+        if self._active:
+            total += now_ns() - self._since_ns
+        return total / 1e9
+
+    @property
+    def active(self):
+        """True while the context is entered somewhere."""
+        return self._active > 0
+
+    # ---- key/value store -------------------------------------------------
+    def get(self, key, default=None):
+        return self.store.get(key, default)
+
+    def set(self, key, value):
+        self.store[key] = value
+
+    def has(self, key):
+        return key in self.store
+
+    def delete(self, key):
+        """Remove `key`; returns whether it was present."""
+        return self.store.pop(key, _MISSING) is not _MISSING
+
+    def keys(self):
+        return list(self.store)
+
+    def values(self):
+        return list(self.store.values())
+
+    def items(self):
+        return list(self.store.items())
+
+    def __getitem__(self, key):
+        return self.store[key]
+
+    def __setitem__(self, key, value):
+        self.store[key] = value
+
+    def __delitem__(self, key):
+        del self.store[key]
+
+    def __contains__(self, key):
+        return key in self.store
+
+    # ---- Python `with ctx:` ------------------------------------------------
+    def __enter__(self):
+        token = enter(self)
+        if self._with_tokens is None:
+            self._with_tokens = []
+        self._with_tokens.append(token)
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        # The innermost token created in the running thread/task is the one to
+        # reset; tokens of the same context entered in other threads/tasks
+        # belong to other contextvars.Contexts and make Reset raise ValueError.
+        cdef list toks = self._with_tokens
+        cdef Py_ssize_t i = len(toks) - 1 if toks is not None else -1
+        while i >= 0:
+            try:
+                exit(toks[i])
+            except ValueError:
+                i -= 1
+                continue
+            del toks[i]
+            return False
+        raise PrismError(f"context {self.name!r} exited without a matching enter")
+
+    def __repr__(self):
+        return f"Context(name={self.name!r}, confidence={self.confidence:.3f}, duration={self.duration:.6f})"
+
+
+cdef object _MISSING = object()
+
+
+cdef Context _named_context(str name):
+    cdef object ctx = _named.get(name)
+    if ctx is None:
+        ctx = _named.setdefault(name, Context(name))
+    return <Context>ctx
+
+
+cdef object enter(object ctx_or_name):
+    """Make a Context (or the process-wide context named by a str) current; returns a token for `exit`."""
+    global _hooks
+    cdef Context ctx
+    if type(ctx_or_name) is Context:
+        ctx = <Context>ctx_or_name
+    elif isinstance(ctx_or_name, str):
+        ctx = _named_context(<str>ctx_or_name)
+    else:
+        raise PrismError(f"cannot enter {type(ctx_or_name).__name__}: expected a Context or a context name")
+    token = PyContextVar_Set(_current_var, ctx)
+    if ctx._active == 0:
+        ctx._since_ns = now_ns()
+    ctx._active += 1
+    _hooks += 1
+    return token
+
+
+cdef int exit(object token) except -1:
+    """Restore the context that was current before the `enter` that returned `token`."""
+    global _hooks
+    cdef Context ctx
+    cdef object cur = get_value(_current_var)
+    PyContextVar_Reset(_current_var, token)
+    _hooks -= 1
+    if cur is not None:
+        ctx = <Context>cur
+        ctx._active -= 1
+        if ctx._active == 0:
+            ctx._duration_ns += now_ns() - ctx._since_ns
+    return 0
+
+
+cpdef object current():
+    """The current Context of this thread / asyncio task, or None."""
+    return get_value(_current_var)
+
+
+cdef void note_confidence(double c) noexcept:
+    global _flow_sum, _flow_count
+    if _hooks == 0:
+        return
+    _flow_sum += c
+    _flow_count += 1
+    cdef object cur = get_value(_current_var)
+    if cur is not None:
+        (<Context>cur)._conf_sum += c
+        (<Context>cur)._conf_count += 1
+
+
+cdef void watch_flow(int delta) noexcept:
+    global _hooks, _watchers
+    _watchers += delta
+    _hooks += delta
+
+
+cdef double flow_sum() noexcept:
+    return _flow_sum
+
+
+cdef int64_t flow_count() noexcept:
+    return _flow_count
+
+
+# ---- Python-level API ----------------------------------------------------------
+
+def enter_py(ctx_or_name):
+    """Python wrapper of `enter`: returns a token to pass to `exit_py`."""
+    return enter(ctx_or_name)
+
+
+def exit_py(token):
+    """Python wrapper of `exit`."""
+    exit(token)
+
+
+def named(name):
+    """The process-wide Context called `name` (created on first use)."""
+    return _named_context(str(name))
+
+
+def report_confidence(double c):
+    """Note a confidence-carrying value from Python (what generated code does in C)."""
+    note_confidence(c)
+
+
+def flow_totals():
+    """(sum, count) of every confidence noted while anything was listening."""
+    return _flow_sum, _flow_count
+
+
+def active_hooks():
+    """Live enters plus running PerfMonitors (0 means note_confidence is a no-op)."""
+    return _hooks
