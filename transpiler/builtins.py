@@ -1,0 +1,87 @@
+"""The one table of Prism built-ins and the runtime call each lowers to.
+
+Read by `resolve` (which names exist without a declaration), `infer` (result
+types), `check` (arity) and `lower` (the runtime function to call). Runtime
+functions live in `prism_runtime/core.pyx` (alias `_rt` in generated code)
+unless the table names another module.
+
+    len(xs)         -> _rt.b_len(xs)         (or len(xs) when xs is a typed array)
+    Cache.new(...)  -> Cache.new(...)        (from prism_runtime.cache import Cache)
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+from transpiler import types as T
+
+
+@dataclass(frozen=True)
+class Builtin:
+    runtime: str                 # function in prism_runtime.core
+    min_args: int
+    max_args: Optional[int]      # None: variadic
+    result: Optional[T.Type]     # None: computed by `infer` from the arguments
+
+
+BUILTINS: dict[str, Builtin] = {
+    "print": Builtin("prism_print", 0, None, T.NULL),
+    "len": Builtin("b_len", 1, 1, T.INT),
+    "str": Builtin("to_str", 1, 1, T.STRING),
+    "int": Builtin("b_int", 1, 1, T.INT),
+    "float": Builtin("b_float", 1, 1, T.FLOAT),
+    "bool": Builtin("truthy", 1, 1, T.BOOL),
+    "round": Builtin("b_round", 1, 2, None),
+    "abs": Builtin("b_abs", 1, 1, None),
+    "min": Builtin("b_min", 1, None, None),
+    "max": Builtin("b_max", 1, None, None),
+    "sum": Builtin("b_sum", 1, 1, T.ANY),
+    "range": Builtin("b_range", 1, 3, T.array_of(T.INT)),
+    "error": Builtin("b_error", 1, 1, T.ANY),
+    "conf": Builtin("conf_of", 1, 1, T.FLOAT),
+    "type_of": Builtin("type_of", 1, 1, T.STRING),
+}
+
+# Runtime objects available everywhere without an import: name -> (module, attribute).
+RUNTIME_GLOBALS: dict[str, tuple[str, str]] = {
+    "Cache": ("prism_runtime.cache", "Cache"),
+    "LLMCache": ("prism_runtime.cache", "LLMCache"),
+    "ContextPool": ("prism_runtime.pool", "ContextPool"),
+    "TensorPool": ("prism_runtime.pool", "TensorPool"),
+    "HashMap": ("prism_runtime.hashmap", "HashMap"),
+    "Metrics": ("prism_runtime.metrics", "Metrics"),
+    "MemoryTracker": ("prism_runtime.metrics", "MemoryTracker"),
+    "PerfMonitor": ("prism_runtime.metrics", "PerfMonitor"),
+    "Context": ("prism_runtime.context", "Context"),
+    "context": ("prism_runtime", "context"),
+    "log": ("prism_runtime.log", "log"),
+    "llm": ("prism_runtime.llm", "llm"),
+}
+
+# Standard modules for `import { x } from "std/..."`: spec -> Python module.
+STD_MODULES: dict[str, str] = {
+    "std/perf": "prism_runtime.perf",
+    "std/llm": "prism_runtime.llm",
+    "std/context": "prism_runtime.context",
+    "std/cache": "prism_runtime.cache",
+    "std/log": "prism_runtime.log",
+}
+
+# Methods with a known result type on typed receivers: (receiver kind, method) -> result.
+# `None` means "same as the receiver's element" (array pop).
+METHOD_RESULTS: dict[tuple[str, str], Optional[T.Type]] = {
+    ("array", "push"): T.NULL,
+    ("array", "pop"): None,
+    ("array", "contains"): T.BOOL,
+    ("array", "join"): T.STRING,
+    ("array", "index_of"): T.INT,
+    ("string", "upper"): T.STRING,
+    ("string", "lower"): T.STRING,
+    ("string", "trim"): T.STRING,
+    ("string", "split"): T.array_of(T.STRING),
+    ("string", "contains"): T.BOOL,
+    ("string", "starts_with"): T.BOOL,
+    ("string", "ends_with"): T.BOOL,
+    ("string", "replace"): T.STRING,
+    ("string", "index_of"): T.INT,
+}

@@ -1,0 +1,312 @@
+"""The typed IR: view models that `lower` builds and `templates/*.pyx.j2` render.
+
+Nothing here holds Cython source text. Names are already safe identifiers
+(made by `escape.ident` during resolution or chosen by `lower` for temps);
+literal values are raw Python values that the templates escape with the
+`pylit` filter. Each class has a `kind` the templates dispatch on, and each
+statement a `line`: the Prism source line it came from, written into the
+`.pyx` as a `# @L<line>` marker so runtime errors can name the `.prism` line.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Optional
+
+
+# ---------------------------------------------------------------- expressions
+
+class Expr:
+    kind: ClassVar[str] = "expr"
+
+
+@dataclass
+class Lit(Expr):
+    value: Any                      # int, float, str, bool or None
+    kind: ClassVar[str] = "lit"
+
+
+@dataclass
+class Var(Expr):
+    name: str
+    kind: ClassVar[str] = "var"
+
+
+@dataclass
+class Attr(Expr):
+    obj: Expr
+    name: str                       # a safe identifier
+    kind: ClassVar[str] = "attr"
+
+
+@dataclass
+class Call(Expr):
+    func: Expr
+    args: list = field(default_factory=list)          # list[Expr]
+    kwargs: list = field(default_factory=list)        # list[(safe name, Expr)]
+    dict_kwargs: list = field(default_factory=list)   # list[(str key, Expr)]: **{'class': v}
+    kind: ClassVar[str] = "call"
+
+
+@dataclass
+class RtCall(Expr):
+    """A call into the runtime: `module` is a fixed alias (_rt, _cf, _cx), `func` a runtime name."""
+    module: str
+    func: str
+    args: list = field(default_factory=list)
+    kind: ClassVar[str] = "rt"
+
+
+@dataclass
+class Bin(Expr):
+    op: str                         # a Python/Cython operator from lower's fixed tables
+    left: Expr
+    right: Expr
+    kind: ClassVar[str] = "bin"
+
+
+@dataclass
+class Un(Expr):
+    op: str                         # "-", "+", "not "
+    operand: Expr
+    kind: ClassVar[str] = "un"
+
+
+@dataclass
+class Cast(Expr):
+    ctype: str
+    value: Expr
+    checked: bool = False           # <T?>x: type-tested cast for extension types
+    kind: ClassVar[str] = "cast"
+
+
+@dataclass
+class Item(Expr):
+    obj: Expr
+    index: Expr
+    kind: ClassVar[str] = "item"
+
+
+@dataclass
+class SliceItem(Expr):
+    obj: Expr
+    lo: Optional[Expr]
+    hi: Optional[Expr]
+    kind: ClassVar[str] = "slice"
+
+
+@dataclass
+class ListDisplay(Expr):
+    items: list
+    kind: ClassVar[str] = "list"
+
+
+@dataclass
+class TupleDisplay(Expr):
+    items: list
+    kind: ClassVar[str] = "tuple"
+
+
+@dataclass
+class ObjDisplay(Expr):
+    pairs: list                     # list[(str key, Expr)]
+    kind: ClassVar[str] = "obj"
+
+
+@dataclass
+class Cond(Expr):
+    test: Expr
+    then: Expr
+    other: Expr
+    kind: ClassVar[str] = "cond"
+
+
+@dataclass
+class Walrus(Expr):
+    name: str
+    value: Expr
+    kind: ClassVar[str] = "walrus"
+
+
+@dataclass
+class LambdaExpr(Expr):
+    params: list                    # list[str]
+    body: Expr
+    kind: ClassVar[str] = "lambda"
+
+
+@dataclass
+class AwaitExpr(Expr):
+    value: Expr
+    kind: ClassVar[str] = "await"
+
+
+# ---------------------------------------------------------------- statements
+
+class Stmt:
+    kind: ClassVar[str] = "stmt"
+
+
+@dataclass
+class Assign(Stmt):
+    target: Expr
+    value: Expr
+    line: int
+    kind: ClassVar[str] = "assign"
+
+
+@dataclass
+class ExprStmt(Stmt):
+    expr: Expr
+    line: int
+    kind: ClassVar[str] = "expr"
+
+
+@dataclass
+class Return(Stmt):
+    value: Optional[Expr]
+    line: int
+    kind: ClassVar[str] = "return"
+
+
+@dataclass
+class If(Stmt):
+    branches: list                  # list[(Expr, list[Stmt])]
+    orelse: Optional[list]
+    line: int
+    kind: ClassVar[str] = "if"
+
+
+@dataclass
+class While(Stmt):
+    cond: Expr
+    body: list
+    line: int
+    kind: ClassVar[str] = "while"
+
+
+@dataclass
+class ForRange(Stmt):
+    var: str
+    start: Expr
+    stop: Expr
+    body: list
+    line: int
+    kind: ClassVar[str] = "for_range"
+
+
+@dataclass
+class ForIn(Stmt):
+    targets: list                   # list[str]
+    iterable: Expr
+    body: list
+    is_async: bool
+    line: int
+    kind: ClassVar[str] = "for_in"
+
+
+@dataclass
+class Break(Stmt):
+    line: int
+    kind: ClassVar[str] = "break"
+
+
+@dataclass
+class Continue(Stmt):
+    line: int
+    kind: ClassVar[str] = "continue"
+
+
+@dataclass
+class Raise(Stmt):
+    value: Expr
+    line: int
+    kind: ClassVar[str] = "raise"
+
+
+@dataclass
+class Try(Stmt):
+    body: list
+    exc_temp: Optional[str]         # the `except Exception as <temp>` name
+    handler: Optional[list]         # runs with the exception bound (see lower)
+    finalbody: Optional[list]
+    line: int
+    kind: ClassVar[str] = "try"
+
+
+@dataclass
+class Def(Stmt):
+    """A nested function (closure) defined at this point."""
+    function: "Function"
+    line: int
+    kind: ClassVar[str] = "def"
+
+
+@dataclass
+class Scope(Stmt):
+    """`global` / `nonlocal` declarations at the top of a function body."""
+    word: str
+    names: list
+    line: int
+    kind: ClassVar[str] = "scope"
+
+
+# ---------------------------------------------------------------- definitions
+
+@dataclass
+class Param:
+    name: str
+    ctype: str                      # "object" when untyped
+    default: Optional[Expr]
+
+
+@dataclass
+class Function:
+    name: str
+    flavor: str                     # "cpdef", "def", "async def"
+    params: list                    # list[Param]
+    ret_ctype: str                  # for cpdef; "object" otherwise
+    locals: list                    # list[(name, ctype)] declared with cdef at the top
+    body: list                      # list[Stmt]
+    line: int
+    decorators: list = field(default_factory=list)   # list[Expr]
+    prism_name: str = ""
+
+
+@dataclass
+class Field:
+    name: str                       # safe identifier
+    prism_name: str
+    ctype: str
+
+
+@dataclass
+class Struct:
+    name: str
+    prism_name: str
+    fields: list                    # list[Field]
+    init_params: list               # list[Param]
+    methods: list                   # list[Function]
+    line: int
+
+
+@dataclass
+class PyImport:
+    """`alias = module` or `alias = module.attr` at module level."""
+    alias: str
+    module: str
+    attr: Optional[str]
+    line: int
+
+
+@dataclass
+class Module:
+    name: str
+    source_path: str
+    imports: list                   # list[PyImport]
+    structs: list                   # list[Struct]
+    functions: list                 # list[Function]
+    toplevel: list                  # list[Stmt]
+    toplevel_async: bool
+    toplevel_globals: list          # names the async top level assigns
+    main_name: Optional[str]        # safe name of `fn main`, if any
+    prism_exports: list             # (prism name, safe name) for names renamed by escaping

@@ -1,0 +1,446 @@
+"""Lowering: typed AST to the IR view models that the templates render.
+
+Input: `ast.Module`, `resolve.Resolution`, `infer.Typing`. Output: `ir.Module`.
+Expressions are lowered by the `lower_expr.ExprLowering` mixin; this module
+handles statements, functions, structs and the module layout.
+
+    fn fib(n: int) -> int {                 cpdef long long fib(long long n):
+        if n < 2 { return n }                   if (n < 2):
+        fib(n - 1) + fib(n - 2)                     return n
+    }                                           return _rt.i_add(fib(_rt.i_sub(n, 1)), ...)
+
+Choices made here:
+- A function whose parameters and result have C types, with no closures
+  inside, becomes `cpdef` (C calls inside the module, a Python wrapper for
+  everyone else); one holding closures becomes `def`, `async fn` `async def`.
+- `defer e` wraps the rest of its block in try/finally, so deferred calls run
+  last-first, also on errors.
+- Top-level code stays module-level; if it awaits, it runs inside an
+  `async def` driven by the runtime's event loop helper.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+from transpiler import ast
+from transpiler import ir
+from transpiler import types as T
+from transpiler.builtins import RUNTIME_GLOBALS, STD_MODULES
+from transpiler.escape import ident
+from transpiler.infer import Typing, always_exits, arith_type
+from transpiler.lower_expr import ExprLowering
+from transpiler.resolve import FunctionScope, Resolution, Symbol
+
+
+class _FnState:
+    def __init__(self, scope: FunctionScope, node, ret: T.Type, conf_factor, typed_locals: bool):
+        self.scope = scope
+        self.node = node
+        self.ret = ret
+        self.conf_factor = conf_factor
+        self.typed_locals = typed_locals
+        self.temps: list = []
+
+
+class Lowerer(ExprLowering):
+    def __init__(self, module: ast.Module, res: Resolution, ty: Typing, module_name: str, typed: bool = True):
+        self.module, self.res, self.ty = module, res, ty
+        self.module_name = module_name
+        self.typed = typed
+        self.pre: list = []
+        self.used_runtime: set = set()
+        self.temp_counter = 0
+        self.fn_scope = res.module_scope
+        self.state = _FnState(res.module_scope, module, T.ANY, None, False)
+        self.loop_defer_depth = 0
+
+    # ------------------------------------------------------------ helpers
+    def temp(self, prefix: str = "_pt") -> str:
+        self.temp_counter += 1
+        name = f"{prefix}{self.temp_counter}"
+        self.state.temps.append(name)
+        return name
+
+    def sym_type(self, sym: Symbol) -> T.Type:
+        return self.ty.sym(sym) if self.typed else T.ANY
+
+    def sym_ctype(self, sym: Symbol) -> str:
+        if not self.typed or sym.kind != "local" or sym.captured or not self.state.typed_locals:
+            return "object"
+        return T.ctype_of(self.ty.sym(sym))
+
+    def needs_def(self, fn: ir.Function) -> bool:
+        return bool(fn.locals)
+
+    # ------------------------------------------------------------ module
+    def run(self) -> ir.Module:
+        imports, structs, functions = [], [], []
+        for stmt in self.module.body:
+            if isinstance(stmt, ast.Import):
+                imports.extend(self.import_(stmt))
+        for stmt in self.module.body:
+            if isinstance(stmt, ast.StructDecl):
+                structs.append(self.struct(stmt))
+            elif isinstance(stmt, ast.FnDecl):
+                functions.append(self.function(stmt))
+        top_stmts = [s for s in self.module.body if not isinstance(s, (ast.FnDecl, ast.StructDecl, ast.Import))]
+        self.fn_scope = self.res.module_scope
+        self.state = _FnState(self.res.module_scope, self.module, T.ANY, None, False)
+        toplevel = self.block(top_stmts)
+        is_async = _contains_await(top_stmts)
+        top_globals = sorted({s.py_name for s in self.res.module_scope.symbols
+                              if s.kind in ("global", "import") or s.kind == "fn"} | set(self.state.temps))
+        for name in sorted(self.used_runtime):
+            module, attr = RUNTIME_GLOBALS[name]
+            imports.append(ir.PyImport("_pr_" + name, module, attr, 0))
+        main = self.res.top_functions.get("main")
+        exports = [(s.name, s.py_name) for s in self.res.module_scope.symbols
+                   if s.py_name != s.name and s.kind in ("fn", "struct", "global")]
+        return ir.Module(self.module_name, self.module.path, imports, structs, functions, toplevel,
+                         is_async, top_globals, self.res.decls[id(main)].py_name if main else None, exports)
+
+    def import_(self, s: ast.Import) -> list:
+        source = s.source
+        if source.startswith("./") or source.startswith("../"):
+            module, kind = source, "prism"
+        else:
+            module, kind = STD_MODULES.get(source, source), "python"
+        out = []
+        loader = "prism" if kind == "prism" else None
+        if s.default is not None:
+            sym = self.res.decls[id(s)]
+            out.append(ir.PyImport(sym.py_name, module, None, s.span.line))
+        for item in s.names:
+            sym = self.res.decls[id(item)]
+            out.append(ir.PyImport(sym.py_name, module, item.name, s.span.line))
+        for imp in out:
+            imp.loader = loader or "python"
+        return out
+
+    # ------------------------------------------------------------ structs and functions
+    def struct(self, s: ast.StructDecl) -> ir.Struct:
+        info = self.ty.structs[s.name]
+        fields, params = [], []
+        saved = self.state
+        for name, ftype, fdecl in info.fields:
+            ctype = T.ctype_of(ftype) if self.typed else "object"
+            fields.append(ir.Field(ident(name), name, ctype))
+            default = self.expr(fdecl.default) if fdecl.default is not None else None
+            params.append(ir.Param(ident(name), ctype, default))
+        methods = [self.function(m, struct=s) for m in s.methods]
+        self.state = saved
+        return ir.Struct(self.res.decls[id(s)].py_name, s.name, fields, params, methods, s.span.line)
+
+    def function(self, fn: ast.FnDecl, struct: Optional[ast.StructDecl] = None) -> ir.Function:
+        info = self.ty.functions[id(fn)]
+        name = ident(fn.name) if struct is not None else self.res.decls[id(fn)].py_name
+        return self.lower_callable(fn, fn.params, fn.body, name=name, is_async=fn.is_async,
+                                   info=info, method=struct is not None, decorators=fn.attributes)
+
+    def lower_callable(self, node, params, body: ast.Block, *, name: str, is_async: bool,
+                       info=None, method: bool = False, decorators=()) -> ir.Function:
+        scope = self.res.functions[id(node)]
+        info = info or self.ty.functions.get(id(node))
+        param_types = info.params if info is not None and self.typed else [T.ANY] * len(params)
+        ret = info.ret if info is not None and self.typed else T.ANY
+        conf = info.conf_factor if info is not None else None
+        if conf is None and isinstance(node, ast.FnDecl) and node.confidence is not None:
+            conf = node.confidence          # computed confidence: checked at run time
+        nested = self.fn_scope is not self.res.module_scope
+        flavor = "async def" if is_async else "def" if (scope.has_closures or nested
+                                                        or isinstance(node, ast.Lambda)) else "cpdef"
+        # Defaults are evaluated where the function is defined, so lower them out here.
+        defaults = {id(p): self.coerce(self.expr(p.default), self.t(p.default), pt)
+                    for p, pt in zip(params, param_types) if p.default is not None}
+        saved_scope, saved_state, saved_pre = self.fn_scope, self.state, self.pre
+        self.fn_scope = scope
+        self.state = _FnState(scope, node, ret, conf, typed_locals=True)
+        self.pre = []
+        ir_params = []
+        for p, pt in zip(params, param_types):
+            sym = self.res.decls[id(p)]
+            ctype = "object" if sym.captured or not self.typed else T.ctype_of(pt)
+            if method and p is params[0]:
+                ctype = "object"
+            ir_params.append(ir.Param(sym.py_name, ctype, defaults.get(id(p))))
+        if method and ir_params:
+            ir_params = ir_params[1:]
+        stmts = self.block(body.body, function_body=True)
+        if ret.kind != "any" and T.ctype_of(ret) != "object" and flavor == "cpdef" and \
+                not (body.body and (always_exits(body.body[-1]) or isinstance(body.body[-1], ast.ExprStmt))):
+            stmts.append(ir.Raise(ir.RtCall("_rt", "missing_return", [ir.Lit(name)]), body.span.end_line))
+        header = []
+        if scope.globals_written:
+            header.append(ir.Scope("global", sorted(s.py_name for s in scope.globals_written), body.span.line))
+        if scope.nonlocals:
+            header.append(ir.Scope("nonlocal", sorted(s.py_name for s in scope.nonlocals), body.span.line))
+        param_names = {p.name for p in ir_params} | ({"self"} if method else set())
+        local_decls = []
+        if self.typed:
+            for sym in scope.symbols:
+                if sym.kind == "local" and sym.py_name not in param_names and sym not in scope.nonlocals:
+                    local_decls.append((sym.py_name, self.sym_ctype(sym)))
+        local_decls.extend((t, "object") for t in self.state.temps)
+        ret_ctype = T.ctype_of(ret) if flavor == "cpdef" and self.typed else "object"
+        fn = ir.Function(name, flavor, ir_params, ret_ctype, local_decls, header + stmts,
+                         getattr(node, "span").line, [self.attribute(a) for a in decorators],
+                         getattr(node, "name", "<lambda>"))
+        self.fn_scope, self.state, self.pre = saved_scope, saved_state, saved_pre
+        return fn
+
+    def attribute(self, a: ast.Attribute) -> ir.Expr:
+        return ir.Call(ir.Attr(ir.Var("_rtpy"), "attribute"), [ir.Lit(a.name)] + [self.boxed(x) for x in a.args])
+
+    # ------------------------------------------------------------ blocks and statements
+    def block(self, stmts, function_body: bool = False) -> list:
+        out: list = []
+        for i, s in enumerate(stmts):
+            if isinstance(s, ast.Defer):
+                rest = self.block(stmts[i + 1:], function_body)
+                self.pre = []
+                deferred = ir.ExprStmt(self.boxed(s.expr), s.span.line)
+                out.extend(self.pre)
+                out.append(ir.Try(rest or [], None, None, [deferred], s.span.line))
+                return out
+            is_last = function_body and i == len(stmts) - 1
+            out.extend(self.stmt(s, implicit_return=is_last))
+        return out
+
+    def body(self, b: ast.Block) -> list:
+        return self.block(b.body)
+
+    def stmt(self, s, implicit_return: bool = False) -> list:
+        self.pre = []
+        produced = getattr(self, "s_" + type(s).__name__)(s, implicit_return) \
+            if isinstance(s, ast.ExprStmt) else getattr(self, "s_" + type(s).__name__)(s)
+        return self.pre + produced
+
+    def assign_to(self, sym: Symbol, value: ir.Expr, vtype: T.Type, line: int) -> ir.Stmt:
+        want = self.sym_type(sym) if self.sym_ctype(sym) != "object" else T.ANY
+        return ir.Assign(ir.Var(sym.py_name), self.coerce(value, vtype, want), line)
+
+    def s_Let(self, s: ast.Let):
+        sym = self.res.decls[id(s)]
+        if s.value is None:
+            return [ir.Assign(ir.Var(sym.py_name), ir.Lit(None), s.span.line)] \
+                if self.sym_ctype(sym) == "object" else []
+        value = self.expr(s.value)
+        return [self.assign_to(sym, value, self.t(s.value), s.span.line)]
+
+    def s_Assign(self, s: ast.Assign):
+        line = s.span.line
+        target = s.target
+        if s.op == "=":
+            value, vtype = self.expr(s.value), self.t(s.value)
+        else:
+            vtype = arith_type(s.op[0], self.t(target), self.t(s.value))
+            value = self.arith(s.op[0], self.expr(target), self.expr(s.value), self.t(target),
+                               self.t(s.value), vtype)
+        if isinstance(target, ast.Name):
+            return [self.assign_to(self.res.names[id(target)], value, vtype, line)]
+        if isinstance(target, ast.Member):
+            ot = self.t(target.obj)
+            obj = self.expr(target.obj)
+            if self.typed and ot.kind == "struct" and not ot.conf:
+                ftype = self.ty.structs[ot.name].field_type(target.name) or T.ANY
+                return [ir.Assign(ir.Attr(obj, ident(target.name)), self.coerce(value, vtype, ftype), line)]
+            return [ir.ExprStmt(ir.RtCall("_rt", "set_member", [obj, ir.Lit(target.name), value]), line)]
+        obj, index = self.expr(target.obj), self.expr(target.index)
+        return [ir.ExprStmt(ir.RtCall("_rt", "set_index", [obj, index, value]), line)]
+
+    def s_ExprStmt(self, s: ast.ExprStmt, implicit_return: bool = False):
+        if isinstance(s.expr, ast.Match) and not implicit_return:
+            return self.match_statements(s.expr, None)
+        if implicit_return and self.state.node is not self.module:
+            return self.s_Return(ast.Return(s.expr, s.span))
+        return [ir.ExprStmt(self.expr(s.expr), s.span.line)]
+
+    def s_Return(self, s: ast.Return):
+        st = self.state
+        if s.value is None:
+            value, vtype = ir.Lit(None), T.NULL
+        else:
+            value, vtype = self.expr(s.value), self.t(s.value)
+        if st.conf_factor is not None:
+            factor = st.conf_factor if isinstance(st.conf_factor, float) else self.expr(st.conf_factor)
+            factor = ir.Lit(factor) if isinstance(factor, float) else factor
+            value = ir.RtCall("_cf", "scale", [value, factor])
+            vtype = T.with_conf(vtype)
+        return [ir.Return(self.coerce(value, vtype, st.ret), s.span.line)]
+
+    def s_Break(self, s):
+        return [ir.Break(s.span.line)]
+
+    def s_Continue(self, s):
+        return [ir.Continue(s.span.line)]
+
+    def s_Throw(self, s):
+        return [ir.Raise(ir.RtCall("_rt", "to_exception", [self.boxed(s.value)]), s.span.line)]
+
+    def s_FnDecl(self, s: ast.FnDecl):
+        self.ty.functions.setdefault(id(s), None)
+        fn = self.lower_callable(s, s.params, s.body, name=self.res.decls[id(s)].py_name,
+                                 is_async=s.is_async, decorators=s.attributes)
+        fn.flavor = "async def" if s.is_async else "def"
+        return [ir.Def(fn, s.span.line)]
+
+    def s_If(self, s: ast.If):
+        branches = [(self.truth(s.cond), self.body(s.then))]
+        node = s
+        while isinstance(node.orelse, ast.If):
+            saved, self.pre = self.pre, []
+            cond = self.truth(node.orelse.cond)
+            cond_pre, self.pre = self.pre, saved
+            if cond_pre:
+                # This `else if` needs statements before its condition: nest it in the else part.
+                return [ir.If(branches, self.stmt(node.orelse), s.span.line)]
+            node = node.orelse
+            branches.append((cond, self.body(node.then)))
+        return [ir.If(branches, self.else_part(node), s.span.line)]
+
+    def else_part(self, node: ast.If):
+        if node.orelse is None:
+            return None
+        if isinstance(node.orelse, ast.Block):
+            return self.body(node.orelse)
+        return self.stmt(node.orelse)
+
+    def s_While(self, s: ast.While):
+        saved = self.pre
+        self.pre = []
+        cond = self.truth(s.cond)
+        cond_pre, self.pre = self.pre, saved
+        body = self.body(s.body)
+        if cond_pre:
+            exit_test = ir.If([(ir.Un("not ", cond), [ir.Break(s.span.line)])], None, s.span.line)
+            return [ir.While(ir.Lit(True), cond_pre + [exit_test] + body, s.span.line)]
+        return [ir.While(cond, body, s.span.line)]
+
+    def s_For(self, s: ast.For):
+        line = s.span.line
+        syms = self.res.targets[id(s)]
+        names = [sym.py_name for sym in syms]
+        if isinstance(s.iterable, ast.Range) and len(syms) == 1 and not s.is_await:
+            start, stop = self.expr(s.iterable.start), self.expr(s.iterable.end)
+            st, et = self.t(s.iterable.start), self.t(s.iterable.end)
+            if self.typed and st == T.INT and et == T.INT and self.sym_ctype(syms[0]) == "long long":
+                if s.iterable.inclusive:
+                    stop = ir.RtCall("_rt", "i_add", [stop, ir.Lit(1)])
+                return [ir.ForRange(names[0], start, stop, self.body(s.body), line)]
+        it = self.t(s.iterable)
+        iterable = self.expr(s.iterable)
+        if len(syms) == 2:
+            iterable = ir.RtCall("_rt", "pairs", [iterable])
+        elif not (self.typed and it.kind in ("array", "string") and not it.conf) and not s.is_await:
+            iterable = ir.RtCall("_rt", "iterate", [iterable])
+        body = self.body(s.body)
+        return [ir.ForIn(names, iterable, body, s.is_await, line)]
+
+    def s_Try(self, s: ast.Try):
+        body = self.body(s.body)
+        handler, exc = None, None
+        if s.handler is not None:
+            exc = self.temp("_pe")
+            handler = []
+            if s.catch_name is not None:
+                sym = self.res.targets[id(s)]
+                handler.append(ir.Assign(ir.Var(sym.py_name), ir.RtCall("_rt", "as_prism_error", [ir.Var(exc)]),
+                                         s.handler.span.line))
+            handler.extend(self.body(s.handler))
+        final = self.body(s.finalbody) if s.finalbody is not None else None
+        return [ir.Try(body, exc, handler, final, s.span.line)]
+
+    def s_Defer(self, s):               # only reached when a block is lowered statement by statement
+        return self.block((s,))
+
+    def context_block(self, ctx_value: ir.Expr, body: ast.Block, line: int) -> list:
+        token = self.temp("_pc")
+        enter = ir.Assign(ir.Var(token), ir.RtCall("_cx", "enter", [ctx_value]), line)
+        leave = ir.ExprStmt(ir.RtCall("_cx", "exit", [ir.Var(token)]), line)
+        return [enter, ir.Try(self.body(body), None, None, [leave], line)]
+
+    def s_InBlock(self, s: ast.InBlock):
+        return self.context_block(self.boxed(s.context), s.body, s.span.line)
+
+    def s_ContextShift(self, s: ast.ContextShift):
+        out = []
+        for seg in s.segments:
+            self.pre = []
+            out.extend(self.context_block(ir.Lit(seg.name), seg.body, seg.span.line))
+        return out
+
+    def s_Uncertain(self, s: ast.Uncertain):
+        level = self.temp()
+        out = [ir.Assign(ir.Var(level), ir.RtCall("_cf", "conf_of", [self.boxed(s.subject)]), s.span.line)]
+        branches = [(ir.Bin(">=", ir.Var(level), ir.Lit(0.8)), self.body(s.high))]
+        if s.medium is not None:
+            branches.append((ir.Bin(">=", ir.Var(level), ir.Lit(0.5)), self.body(s.medium)))
+        else:
+            branches.append((ir.Bin(">=", ir.Var(level), ir.Lit(0.5)), []))
+        low = self.body(s.low) if s.low is not None else None
+        return out + [ir.If(branches, low, s.span.line)]
+
+    def s_Import(self, s):
+        return []
+
+    def s_StructDecl(self, s):
+        return []
+
+    # ------------------------------------------------------------ match as statements
+    def match_statements(self, e: ast.Match, result: Optional[str]) -> list:
+        line = e.span.line
+        subject = self.temp()
+        out = [ir.Assign(ir.Var(subject), self.boxed(e.subject), line)]
+        branches = []
+        always = None
+        for arm in e.arms:
+            saved = self.pre
+            self.pre = []
+            test, binds = self.pattern_test(arm.pattern, ir.Var(subject), self.t(e.subject))
+            if arm.guard is not None:
+                guard = self.seq(binds, self.truth(arm.guard))
+                test = guard if test is None else ir.Bin("and", test, guard)
+                binds = []
+            arm_pre, self.pre = self.pre, saved
+            out.extend(arm_pre)
+            if isinstance(arm.body, ast.Block):
+                body = self.block(arm.body.body)
+            else:
+                self.pre = []
+                value = self.boxed(arm.body)
+                body = self.pre + ([ir.Assign(ir.Var(result), value, arm.span.line)] if result
+                                   else [ir.ExprStmt(value, arm.span.line)])
+                self.pre = saved
+            body = [ir.ExprStmt(b, arm.span.line) for b in binds] + body
+            if test is None:
+                always = body
+                break
+            branches.append((test, body))
+        if result is not None:
+            out.insert(0, ir.Assign(ir.Var(result), ir.Lit(None), line))
+        if not branches:
+            return out + (always or [])
+        return out + [ir.If(branches, always, line)]
+
+
+def _contains_await(stmts) -> bool:
+    """Does top-level code await (outside nested functions)?"""
+    stack = list(stmts)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Await) or isinstance(node, ast.For) and node.is_await:
+            return True
+        if isinstance(node, (ast.FnDecl, ast.Lambda, ast.StructDecl)):
+            continue
+        for name in getattr(node, "__slots__", ()):
+            child = getattr(node, name, None)
+            if isinstance(child, ast.Node):
+                stack.append(child)
+            elif isinstance(child, tuple):
+                stack.extend(c for c in child if isinstance(c, ast.Node))
+    return False
+
+
+def lower(module: ast.Module, res: Resolution, ty: Typing, module_name: str, typed: bool = True) -> ir.Module:
+    """Lower a checked module to IR (`typed=False` keeps every value a Python object)."""
+    return Lowerer(module, res, ty, module_name, typed).run()

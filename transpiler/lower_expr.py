@@ -1,0 +1,388 @@
+"""Expression half of the lowering pass (see `lower` for statements and modules).
+
+Turns typed AST expressions into IR expressions. Where both operands have C
+types the IR uses C operators or the checked inline helpers from
+`prism_runtime/core.pxd`; otherwise it calls the generic runtime operation,
+which handles confidence and Prism's printing rules.
+
+    a + b     (int, int)       -> _rt.i_add(a, b)          overflow-checked C
+    a * 0.5   (int, float)     -> (<double>a * 0.5)
+    s + n     (string, int)    -> (s + _rt.to_str(n))
+    x + y     (any, any)       -> _rt.add(x, y)
+    x ~> 0.9                   -> _cf.with_conf(x, 0.9)
+"""
+from __future__ import annotations
+
+from transpiler import ast
+from transpiler import ir
+from transpiler import types as T
+from transpiler.builtins import BUILTINS, RUNTIME_GLOBALS
+from transpiler.escape import ident, is_plain_attribute
+
+_INT_OPS = {"+": "i_add", "-": "i_sub", "*": "i_mul", "%": "i_mod", "/": "i_div"}
+_FLOAT_OPS = {"+": "+", "-": "-", "*": "*"}
+_GENERIC = {"+": "add", "-": "sub", "*": "mul", "/": "div", "%": "mod", "**": "pow_",
+            "==": "eq", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge"}
+_C_COMPARE = {"==": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
+
+
+class ExprLowering:
+    """Mixin for `lower.Lowerer`: needs self.ty, self.res, self.typed, self.temp(), self.pre."""
+
+    # ------------------------------------------------------------ helpers
+    def t(self, e) -> T.Type:
+        return self.ty.of(e) if self.typed else T.ANY
+
+    def is_c(self, t: T.Type) -> bool:
+        return self.typed and T.is_c_scalar(t)
+
+    def coerce(self, value: ir.Expr, have: T.Type, want: T.Type) -> ir.Expr:
+        """Convert `value` (of type have) for a place of type want."""
+        if not self.typed:
+            return value
+        want_c, have_c = T.ctype_of(want), T.ctype_of(have)
+        if want_c == have_c:
+            return value
+        if want_c == "double" and have_c == "long long":
+            return ir.Cast("double", value)
+        if want_c == "object":
+            return value
+        if have_c == "object":
+            unwrapped = ir.RtCall("_cf", "value_of", [value])
+            if want_c in ("long long", "double"):
+                return ir.RtCall("_rt", "as_int" if want_c == "long long" else "as_float", [unwrapped])
+            if want_c == "bint":
+                return ir.RtCall("_rt", "truthy", [unwrapped])
+            return ir.Cast(want_c, unwrapped, checked=True)
+        return value
+
+    def boxed(self, e) -> ir.Expr:
+        """Lower e for a place that takes any object (Cython boxes C values itself)."""
+        return self.expr(e)
+
+    def truth(self, e) -> ir.Expr:
+        """Lower e as a C condition."""
+        t = self.t(e)
+        value = self.expr(e)
+        if self.typed and t.kind == "bool" and not t.conf:
+            return value
+        if self.typed and T.is_c_scalar(t):
+            return ir.Bin("!=", value, ir.Lit(0))
+        return ir.RtCall("_rt", "truthy", [value])
+
+    # ------------------------------------------------------------ dispatch
+    def expr(self, e) -> ir.Expr:
+        method = getattr(self, "x_" + type(e).__name__)
+        return method(e)
+
+    def x_IntLit(self, e):
+        return ir.Lit(e.value)
+
+    def x_FloatLit(self, e):
+        return ir.Lit(e.value)
+
+    def x_StringLit(self, e):
+        return ir.Lit(e.value)
+
+    def x_BoolLit(self, e):
+        return ir.Lit(e.value)
+
+    def x_NullLit(self, e):
+        return ir.Lit(None)
+
+    def x_TemplateString(self, e):
+        parts = []
+        for p in e.parts:
+            if isinstance(p, str):
+                if p:
+                    parts.append(ir.Lit(p))
+            elif self.typed and self.t(p) == T.STRING:
+                parts.append(self.expr(p))
+            else:
+                parts.append(ir.RtCall("_rt", "to_str", [self.expr(p)]))
+        return ir.RtCall("_rt", "concat", [ir.TupleDisplay(parts)])
+
+    def x_Name(self, e):
+        sym = self.res.names[id(e)]
+        if sym.kind == "builtin":
+            return ir.Attr(ir.Var("_rtpy"), BUILTINS[sym.name].runtime)
+        if sym.kind == "runtime":
+            return ir.Var(self.runtime_alias(sym.name))
+        value = ir.Var(sym.py_name)
+        if sym.kind == "global" and self.typed:
+            # Module globals are Python objects; inside typed code read them at their type.
+            t = self.ty.sym(sym)
+            if T.ctype_of(t) != "object" and not (sym.owner is None and self.fn_scope is self.res.module_scope):
+                return ir.Cast(T.ctype_of(t), value, checked=T.ctype_of(t) not in ("long long", "double", "bint"))
+        return value
+
+    def runtime_alias(self, name: str) -> str:
+        self.used_runtime.add(name)
+        return "_pr_" + name
+
+    def x_ArrayLit(self, e):
+        return ir.ListDisplay([self.boxed(x) for x in e.elements])
+
+    def x_ObjectLit(self, e):
+        return ir.RtCall("_rt", "Obj", [ir.ObjDisplay([(en.key, self.boxed(en.value)) for en in e.entries])])
+
+    def x_Unary(self, e):
+        ot = self.t(e.operand)
+        if e.op == "<~":
+            if self.typed and not ot.conf and ot.kind not in ("any", "bottom"):
+                return ir.Lit(1.0)
+            return ir.RtCall("_cf", "conf_of", [self.expr(e.operand)])
+        if e.op == "!":
+            if self.typed and ot.kind == "bool" and not ot.conf:
+                return ir.Un("not ", self.expr(e.operand))
+            return ir.RtCall("_rt", "not_", [self.expr(e.operand)])
+        if e.op == "-":
+            if isinstance(e.operand, (ast.IntLit, ast.FloatLit)):
+                return ir.Lit(-e.operand.value)
+            if self.is_c(ot) and ot.kind == "int":
+                return ir.RtCall("_rt", "i_neg", [self.expr(e.operand)])
+            if self.is_c(ot):
+                return ir.Un("-", self.expr(e.operand))
+            return ir.RtCall("_rt", "neg", [self.expr(e.operand)])
+        # unary plus
+        if self.is_c(ot):
+            return self.expr(e.operand)
+        return ir.RtCall("_rt", "pos", [self.expr(e.operand)])
+
+    def x_Binary(self, e):
+        op = e.op
+        lt, rt = self.t(e.left), self.t(e.right)
+        if op in ("&&", "||"):
+            return self.logical(e, lt, rt)
+        if op == "~>":
+            return ir.RtCall("_cf", "with_conf", [self.boxed(e.left), self.expr(e.right)])
+        if op == "~??":
+            tmp = self.temp()
+            return ir.Cond(ir.Bin(">=", ir.RtCall("_cf", "conf_of", [ir.Walrus(tmp, self.boxed(e.left))]),
+                                  ir.Lit(0.5)),
+                           ir.Var(tmp), self.boxed(e.right))
+        if op == "~||>":
+            return ir.RtCall("_cf", "more_confident", [self.boxed(e.left), self.boxed(e.right)])
+        if op == "~@>":
+            return ir.RtCall("_cf", "at_least", [self.boxed(e.left), self.expr(e.right)])
+        left, right = self.expr(e.left), self.expr(e.right)
+        if op in _C_COMPARE:
+            if self.is_c(lt) and self.is_c(rt):
+                return ir.Bin(_C_COMPARE[op], left, right)
+            if self.typed and not lt.conf and not rt.conf and lt.kind == rt.kind == "string":
+                return ir.Bin(_C_COMPARE[op], left, right)
+            return ir.RtCall("_rt", _GENERIC[op], [left, right])
+        return self.arith(op, left, right, lt, rt, self.t(e), e)
+
+    def arith(self, op, left, right, lt, rt, result, e=None):
+        if self.is_c(lt) and self.is_c(rt) and lt.kind in T.NUMERIC and rt.kind in T.NUMERIC:
+            if lt.kind == rt.kind == "int":
+                if op in _INT_OPS:
+                    return ir.RtCall("_rt", _INT_OPS[op], [left, right])
+                if op == "**" and result.kind == "int":
+                    return ir.RtCall("_rt", "i_pow", [left, right])
+            else:
+                left = self.coerce(left, lt, T.FLOAT)
+                right = self.coerce(right, rt, T.FLOAT)
+                if op in _FLOAT_OPS:
+                    return ir.Bin(_FLOAT_OPS[op], left, right)
+                return ir.RtCall("_rt", {"/": "f_div", "%": "f_mod", "**": "f_pow"}[op], [left, right])
+        if self.typed and op == "+" and not lt.conf and not rt.conf:
+            if lt.kind == "string" and rt.kind == "string":
+                return ir.Bin("+", left, right)
+            if lt.kind == "string":
+                return ir.Bin("+", left, ir.RtCall("_rt", "to_str", [right]))
+            if rt.kind == "string":
+                return ir.Bin("+", ir.RtCall("_rt", "to_str", [left]), right)
+        return ir.RtCall("_rt", _GENERIC[op], [left, right])
+
+    def logical(self, e, lt, rt):
+        if self.typed and lt == T.BOOL and rt == T.BOOL:
+            return ir.Bin("and" if e.op == "&&" else "or", self.expr(e.left), self.expr(e.right))
+        tmp = self.temp()
+        first = ir.Walrus(tmp, self.boxed(e.left))
+        if e.op == "&&":
+            # The right side runs only when the left is true; confidence is the product.
+            return ir.Cond(ir.RtCall("_rt", "truthy", [first]),
+                           ir.RtCall("_rt", "and_tail", [ir.Var(tmp), self.boxed(e.right)]),
+                           ir.RtCall("_rt", "as_bool", [ir.Var(tmp)]))
+        # `||` needs the right side when the left is false or not certain (the larger confidence wins).
+        return ir.Cond(ir.RtCall("_rt", "or_needs_right", [first]),
+                       ir.RtCall("_rt", "or_tail", [ir.Var(tmp), self.boxed(e.right)]),
+                       ir.RtCall("_rt", "as_bool", [ir.Var(tmp)]))
+
+    def x_Range(self, e):
+        stop = self.expr(e.end)
+        if e.inclusive:
+            stop = self.arith("+", stop, ir.Lit(1), self.t(e.end), T.INT, T.INT)
+        return ir.RtCall("_rt", "b_range", [ir.TupleDisplay([self.boxed(e.start), stop])])
+
+    def x_Member(self, e):
+        ot = self.t(e.obj)
+        obj = self.expr(e.obj)
+        if self.typed and not ot.conf:
+            if e.name == "length" and ot.kind in ("array", "string"):
+                return ir.Call(ir.Var("len"), [obj])
+            if ot.kind == "struct":
+                return ir.Attr(obj, ident(e.name))
+            if ot.kind == "map":
+                return ir.RtCall("_rt", "get_key", [obj, ir.Lit(e.name)])
+        return ir.RtCall("_rt", "get_member", [obj, ir.Lit(e.name)])
+
+    def x_Index(self, e):
+        ot = self.t(e.obj)
+        it = self.t(e.index)
+        obj, index = self.expr(e.obj), self.expr(e.index)
+        if self.typed and ot.kind == "array" and not ot.conf and it == T.INT:
+            return ir.Item(obj, ir.RtCall("_rt", "check_index", [index, ir.Call(ir.Var("len"), [obj])]))
+        return ir.RtCall("_rt", "get_index", [obj, index])
+
+    def x_Slice(self, e):
+        lo = self.boxed(e.start) if e.start is not None else ir.Lit(None)
+        hi = self.boxed(e.end) if e.end is not None else ir.Lit(None)
+        return ir.RtCall("_rt", "slice_", [self.expr(e.obj), lo, hi])
+
+    def x_Await(self, e):
+        return ir.AwaitExpr(self.expr(e.value))
+
+    def x_Lambda(self, e):
+        if not isinstance(e.body, ast.Block) and not e.is_async and all(p.default is None for p in e.params):
+            fn = self.lower_callable(e, e.params, ast.Block((ast.Return(e.body, e.body.span),), e.span),
+                                     name="", is_async=False)
+            if not fn.locals and len(fn.body) == 1 and fn.body[0].kind == "return" and \
+                    fn.body[0].value is not None and not self.needs_def(fn):
+                return ir.LambdaExpr([p.name for p in fn.params], fn.body[0].value)
+        name = self.temp("_pl")
+        body = e.body if isinstance(e.body, ast.Block) else ast.Block((ast.Return(e.body, e.body.span),), e.span)
+        fn = self.lower_callable(e, e.params, body, name=name, is_async=e.is_async)
+        self.pre.append(ir.Def(fn, e.span.line))
+        return ir.Var(name)
+
+    # ------------------------------------------------------------ calls
+    def x_Call(self, e):
+        f = e.func
+        if isinstance(f, ast.Name):
+            sym = self.res.names[id(f)]
+            if sym.kind == "builtin":
+                return self.builtin_call(sym.name, e)
+            if sym.kind == "fn":
+                decl = self.res.top_functions[sym.name]
+                return self.known_call(ir.Var(sym.py_name), decl.params, self.ty.functions[id(decl)].params, e)
+        if isinstance(f, ast.Member):
+            return self.method_call(f, e)
+        args, kwargs, dict_kwargs = self.plain_args(e.args)
+        return ir.Call(self.expr(f), args, kwargs, dict_kwargs)
+
+    def plain_args(self, args):
+        positional, kwargs, dict_kwargs = [], [], []
+        for a in args:
+            value = self.boxed(a.value)
+            if a.name is None:
+                positional.append(value)
+            elif is_plain_attribute(a.name):
+                kwargs.append((a.name, value))
+            else:
+                dict_kwargs.append((a.name, value))
+        return positional, kwargs, dict_kwargs
+
+    def known_call(self, func: ir.Expr, params, param_types, e):
+        """A call to a Prism function whose parameters are known: arguments in order, coerced."""
+        by_name = {p.name: i for i, p in enumerate(params)}
+        slots: list = [None] * len(params)
+        for i, a in enumerate(e.args):
+            idx = i if a.name is None else by_name[a.name]
+            slots[idx] = self.coerce(self.expr(a.value), self.t(a.value), param_types[idx] if self.typed else T.ANY)
+        args, kwargs = [], []
+        for i, value in enumerate(slots):
+            if value is None:
+                continue
+            if all(s is not None for s in slots[:i]):
+                args.append(value)
+            else:
+                kwargs.append((ident(params[i].name), value))
+        return ir.Call(func, args, kwargs)
+
+    def builtin_call(self, name, e):
+        spec = BUILTINS[name]
+        args = [a.value for a in e.args]
+        types = [self.t(a) for a in args]
+        if name == "print":
+            return ir.RtCall("_rt", "prism_print", [ir.TupleDisplay([self.boxed(a) for a in args])])
+        if name == "len" and self.typed and types[0].kind in ("array", "string") and not types[0].conf:
+            return ir.Call(ir.Var("len"), [self.expr(args[0])])
+        if name == "abs" and self.is_c(types[0]):
+            return ir.RtCall("_rt", "i_abs" if types[0].kind == "int" else "f_abs", [self.expr(args[0])])
+        if name in ("min", "max", "range") or spec.max_args is None or spec.max_args > 1:
+            value = ir.RtCall("_rt", spec.runtime, [ir.TupleDisplay([self.boxed(a) for a in args])])
+            result = self.t(e)
+            if self.is_c(result):
+                return self.coerce(value, T.ANY, result)
+            return value
+        return ir.RtCall("_rt", spec.runtime, [self.boxed(a) for a in args])
+
+    def method_call(self, f: ast.Member, e):
+        if isinstance(f.obj, ast.Name):
+            sym = self.res.names[id(f.obj)]
+            if sym.kind == "struct" and f.name == "new":
+                info = self.ty.structs[sym.name]
+                fields = [fd for _, _, fd in info.fields]
+                return self.known_call(ir.Var(sym.py_name), fields, [t for _, t, _ in info.fields], e)
+        ot = self.t(f.obj)
+        obj = self.expr(f.obj)
+        if self.typed and not ot.conf:
+            if ot.kind == "struct":
+                method = self.ty.structs[ot.name].methods.get(f.name)
+                if method is not None:
+                    return self.known_call(ir.Attr(obj, ident(f.name)), method.params[1:],
+                                           self.ty.functions[id(method)].params[1:], e)
+            if ot.kind == "array" and f.name == "push" and len(e.args) == 1:
+                return ir.RtCall("_rt", "list_push", [obj, self.boxed(e.args[0].value)])
+        args, kwargs, dict_kwargs = self.plain_args(e.args)
+        if not kwargs and not dict_kwargs:
+            return ir.RtCall("_rt", "call_method", [obj, ir.Lit(f.name), ir.TupleDisplay(args)])
+        pairs = [(k, v) for k, v in kwargs] + dict_kwargs
+        return ir.RtCall("_rt", "call_method_kw", [obj, ir.Lit(f.name), ir.TupleDisplay(args),
+                                                   ir.ObjDisplay(pairs)])
+
+    # ------------------------------------------------------------ match as an expression
+    def x_Match(self, e):
+        if any(isinstance(arm.body, ast.Block) for arm in e.arms):
+            # Block arms cannot be expressions: run the match as statements into a temp.
+            result = self.temp()
+            self.pre.extend(self.match_statements(e, result))
+            return ir.Var(result)
+        subject = self.temp()
+        chain: ir.Expr = ir.Lit(None)
+        for arm in reversed(e.arms):
+            test, binds = self.pattern_test(arm.pattern, ir.Var(subject), self.t(e.subject))
+            value = self.boxed(arm.body)
+            if arm.guard is not None:
+                test = self.seq(binds, self.truth(arm.guard)) if test is None else \
+                    ir.Bin("and", test, self.seq(binds, self.truth(arm.guard)))
+            elif binds:
+                value = self.seq(binds, value)
+            chain = value if test is None else ir.Cond(test, value, chain)
+        return ir.Item(ir.TupleDisplay([ir.Walrus(subject, self.boxed(e.subject)), chain]), ir.Lit(1))
+
+    def seq(self, binds, value):
+        """Evaluate the walrus bindings, then value (a tuple's last item)."""
+        if not binds:
+            return value
+        return ir.Item(ir.TupleDisplay(binds + [value]), ir.Lit(-1))
+
+    def pattern_test(self, pat, subject: ir.Expr, subject_type: T.Type):
+        """(test or None for always, [walrus binds]) for one pattern against the subject temp."""
+        if isinstance(pat, ast.WildcardPattern):
+            return None, []
+        if isinstance(pat, ast.BindingPattern):
+            sym = self.res.decls[id(pat)]
+            return None, [ir.Walrus(sym.py_name, self.coerce(subject, T.ANY, self.sym_type(sym)))]
+        if isinstance(pat, ast.LiteralPattern):
+            return ir.RtCall("_rt", "match_eq", [subject, self.expr(pat.value)]), []
+        # confidence range
+        test = ir.RtCall("_cf", "conf_between", [subject, self.expr(pat.low), self.expr(pat.high)])
+        binds = []
+        if pat.name is not None and pat.name != "_":
+            sym = self.res.decls[id(pat)]
+            binds = [ir.Walrus(sym.py_name, self.coerce(subject, T.ANY, self.sym_type(sym)))]
+        return test, binds
