@@ -64,14 +64,19 @@ _TYPE_NAMES = {T.NAME: "identifier", T.NUMBER: "number", T.STRING: "string",
                T.ENDMARKER: "end of file", T.BLOCK_OPEN: "'{'", T.ASYNC_LAMBDA: "'async'"}
 
 
-def _describe(tok, following) -> str:
+@functools.lru_cache(maxsize=None)
+def _expression_starts() -> frozenset:
+    return frozenset(grammar().nonterminal_to_dfas["expr"][0].transitions)
+
+
+def _describe(tok, following, end_name: str = "end of file") -> str:
     if tok.type is T.ENDMARKER:
-        return "end of file"
+        return end_name
     if tok.type is T.NEWLINE:
         if tok.string == "" and following is not None:
             # A zero-width NEWLINE stands just before `}` or the end of file:
             # name what the user actually wrote there.
-            return _describe(following, None)
+            return _describe(following, None, end_name)
         return "end of line"
     return f"'{tok.string}'"
 
@@ -79,6 +84,8 @@ def _describe(tok, following) -> str:
 class _PrismParser(BaseParser):
     def __init__(self, start: str):
         super().__init__(grammar(), start_nonterminal=start)
+        # Inside a template's `${...}` the end of the input is its `}`.
+        self._end_name = "end of file" if start == "file_input" else "end of expression"
 
     def parse(self, tokens):
         self._tokens = tokens
@@ -116,21 +123,35 @@ class _PrismParser(BaseParser):
         return tok.type
 
     def _expected(self) -> str:
+        """Help text listing what the parser could have accepted here.
+
+        Tokens that only continue something already complete (operators
+        after a finished expression) are "optional"; when the list is long,
+        only the required ones are shown."""
         required, optional = set(), set()
         for node in reversed(self.stack):
             bucket = optional if node.dfa.is_final else required
-            for t in node.dfa.transitions:
-                if isinstance(t, ReservedString):
-                    bucket.add(f"'{t.value}'")
-                else:
-                    bucket.add(_TYPE_NAMES.get(t, t.name))
+            bucket.update(node.dfa.transitions)
             if not node.dfa.is_final:
                 break
+        expr_first = _expression_starts()
+        names = []
+        for bucket in (required, optional):
+            shown = set()
+            if expr_first <= bucket:
+                bucket -= expr_first
+                shown.add("an expression")
+            shown.update(f"'{t.value}'" if isinstance(t, ReservedString)
+                         else _TYPE_NAMES.get(t, t.name) for t in bucket)
+            names.append(shown)
+        required, optional = names
         names = sorted(required | optional)
         if len(names) > 6 and required:
             names = sorted(required)
         if len(names) > 6:
             names = names[:6] + ["..."]
+        if len(names) == 1:
+            return f"expected {names[0]}"
         return "expected one of: " + ", ".join(names)
 
     def _add_token(self, tok):
@@ -138,9 +159,7 @@ class _PrismParser(BaseParser):
         if not self._acceptable(transition):
             following = self._tokens[self._index + 1] if self._index + 1 < len(self._tokens) else None
             where = following if (tok.type is T.NEWLINE and tok.string == "" and following) else tok
-            what = _describe(tok, following)
-            message = f"unexpected {what}" if what.startswith("end of") else f"unexpected {what}"
-            raise CompileError(message, span_at(where.start_pos, max(1, len(where.string))),
+            raise CompileError(f"unexpected {_describe(tok, following, self._end_name)}", span_at(where.start_pos, max(1, len(where.string))),
                                help=self._expected())
         stack = self.stack
         while transition not in stack[-1].dfa.transitions:
