@@ -82,11 +82,12 @@ def _block(node) -> ast.Block:
 
 
 def build_stmt(n) -> ast.Stmt:
-    kind = n.type
-    if kind == "keyword" and n.value in ("break", "continue", "return"):
-        return {"break": ast.Break, "continue": ast.Continue}.get(
-            n.value, lambda s: ast.Return(None, s))(span(n))
-    builder = _STMT_BUILDERS.get(kind)
+    if n.type == "keyword":  # a rule collapsed to its only keyword
+        if n.value == "return":
+            return ast.Return(None, span(n))
+        if n.value in ("break", "continue"):
+            return (ast.Break if n.value == "break" else ast.Continue)(span(n))
+    builder = _STMT_BUILDERS.get(n.type)
     if builder is not None:
         return builder(n)
     return ast.ExprStmt(build_expr(n), span(n))

@@ -96,7 +96,7 @@ _NUMBER_RE = re.compile(r"""
   | [0-9](?:_?[0-9])*(?:\.[0-9](?:_?[0-9])*)?(?:[eE][+-]?[0-9](?:_?[0-9])*)?
 """, re.VERBOSE)
 _NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_WORD_RE = re.compile(r"[A-Za-z0-9_.]*")
+_WORD_RE = re.compile(r"[\w.]*")
 
 _SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "0": "\0", "\\": "\\",
                    '"': '"', "'": "'", "$": "$", "`": "`"}
@@ -287,7 +287,7 @@ def _lex(src: str, start: tuple[int, int]) -> list:
             return out
         c = src[i]
         kind, j, err = None, i, None
-        if c.isdigit():
+        if "0" <= c <= "9":
             m = _NUMBER_RE.match(src, i)
             j = m.end()
             if j < n and (src[j].isalnum() or src[j] == "_"):

@@ -159,6 +159,8 @@ def test_positions_are_line_and_zero_based_col():
     ("x = é", "1:5: unexpected character 'é'"),
     ("12abc", "1:1: invalid number literal '12abc'"),
     ("0x", "1:1: invalid number literal '0x'"),
+    ("x = ²", "1:5: unexpected character '²'"),
+    ("x = 1²", "1:5: invalid number literal '1²'"),
     ("`abc ${x", "1:1: unterminated template string"),
     ("`a ${ } b`", "1:4: empty expression in template string"),
     ("`a \\q`", "1:4: unknown escape sequence '\\q'"),
