@@ -159,7 +159,8 @@ class _PrismParser(BaseParser):
         if not self._acceptable(transition):
             following = self._tokens[self._index + 1] if self._index + 1 < len(self._tokens) else None
             where = following if (tok.type is T.NEWLINE and tok.string == "" and following) else tok
-            raise CompileError(f"unexpected {_describe(tok, following, self._end_name)}", span_at(where.start_pos, max(1, len(where.string))),
+            raise CompileError(f"unexpected {_describe(tok, following, self._end_name)}",
+                               span_at(where.start_pos, max(1, len(where.string))),
                                help=self._expected())
         stack = self.stack
         while transition not in stack[-1].dfa.transitions:

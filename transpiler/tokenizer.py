@@ -404,7 +404,8 @@ def _layout(raw: list, expression: bool) -> list:
             angle = 0
         kind, s = t.type, t.string
         if kind is T.ENDMARKER:
-            for opener, tok in stack:
+            # The innermost open bracket is the one most likely forgotten.
+            for opener, tok in reversed(stack):
                 if tok is not None:
                     err = CompileError(f"unclosed '{opener}'", span_at(tok.start_pos))
                     out.append(_error_token(err, t.start_pos, prefix))

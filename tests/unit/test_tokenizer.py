@@ -166,6 +166,7 @@ def test_positions_are_line_and_zero_based_col():
     ("`a \\q`", "1:4: unknown escape sequence '\\q'"),
     ("f(a", "1:2: unclosed '('"),
     ("[1, 2", "1:1: unclosed '['"),
+    ("fn f() {\n  g(1", "2:4: unclosed '('"),
     ("f(a]", "1:4: mismatched ']'"),
     (")", "1:1: mismatched ')'"),
 ])
