@@ -264,3 +264,26 @@ def flow_totals():
 def active_hooks():
     """Live enters plus running PerfMonitors (0 means note_confidence is a no-op)."""
     return _hooks
+
+
+def _bench_c_level(ctx_or_name, long n=1_000_000):
+    """ns per C-level enter+exit pair and per note_confidence (inside and outside a context).
+
+    Used by bench/bench_runtime.py to measure what generated code pays."""
+    cdef long i
+    cdef int64_t t0, t1, t2, t3
+    t0 = now_ns()
+    for i in range(n):
+        exit(enter(ctx_or_name))
+    t1 = now_ns()
+    for i in range(n):
+        note_confidence(0.5)
+    t2 = now_ns()
+    tok = enter(ctx_or_name)
+    try:
+        for i in range(n):
+            note_confidence(0.5)
+    finally:
+        exit(tok)
+    t3 = now_ns()
+    return {"enter_exit": (t1 - t0) / n, "note_idle": (t2 - t1) / n, "note_active": (t3 - t2) / n}
