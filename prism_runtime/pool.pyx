@@ -115,6 +115,8 @@ cdef class TensorPool:
         if isinstance(shape, int):
             shape = (shape,)
         self.shape = tuple(int(s) for s in shape)
+        if not self.shape or min(self.shape) < 0:
+            raise PrismError(f"TensorPool shape must have at least one dimension, got {self.shape}")
         self.dtype = np.dtype(dtype)
         if self.dtype.hasobject:
             raise PrismError("TensorPool needs a plain numeric dtype, not object")

@@ -145,6 +145,8 @@ def test_tensor_pool_misuse():
         idle.resize(1000)                    # pooled arrays cannot be reallocated
     with pytest.raises(PrismError):
         TensorPool(dtype=object)
+    with pytest.raises(PrismError):
+        TensorPool(shape=())
 
 
 def test_tensor_pool_threads_hammer():
