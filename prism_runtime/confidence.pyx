@@ -1,0 +1,163 @@
+# cython: language_level=3
+"""Confidence values: a value together with a confidence in [0, 1].
+
+Generated code calls these at C level (`cimport prism_runtime.confidence as
+_cf`) wherever a value may carry confidence; values that never do are plain C
+or Python values and never reach this module. Every value produced by `~>` or
+by a `~c` function is reported to the current context through
+`context.note_confidence`, which costs one branch when no context is active.
+
+Python callers receive `Conf` objects: `.value`, `.confidence`, and they print,
+compare and hash like their value.
+"""
+from prism_runtime.context cimport note_confidence
+from prism_runtime.errors import PrismError
+
+
+cdef class Conf:
+    """A value with a confidence other than certainty."""
+
+    def __init__(self, value, double confidence=1.0):
+        if not 0.0 <= confidence <= 1.0:
+            raise PrismError(f"confidence {confidence!r} is outside [0, 1]")
+        self.value = value
+        self.confidence = confidence
+
+    def __repr__(self):
+        return f"Conf({self.value!r}, {self.confidence!r})"
+
+    def __str__(self):
+        from prism_runtime.core import to_str
+        return to_str(self.value)
+
+    def __eq__(self, other):
+        return self.value == value_of(other)
+
+    def __ne__(self, other):
+        return self.value != value_of(other)
+
+    def __lt__(self, other):
+        return self.value < value_of(other)
+
+    def __le__(self, other):
+        return self.value <= value_of(other)
+
+    def __gt__(self, other):
+        return self.value > value_of(other)
+
+    def __ge__(self, other):
+        return self.value >= value_of(other)
+
+    def __hash__(self):
+        return hash(self.value)
+
+    def __bool__(self):
+        return bool(self.value)
+
+    def __float__(self):
+        return float(self.value)
+
+    def __int__(self):
+        return int(self.value)
+
+    def __index__(self):
+        return self.value.__index__()
+
+    def __len__(self):
+        return len(self.value)
+
+    def __iter__(self):
+        return iter(self.value)
+
+    def __getitem__(self, key):
+        return self.value[key]
+
+    def __add__(self, other):
+        from prism_runtime.core import add
+        return add(self, other)
+
+    def __radd__(self, other):
+        from prism_runtime.core import add
+        return add(other, self)
+
+    def __sub__(self, other):
+        from prism_runtime.core import sub
+        return sub(self, other)
+
+    def __mul__(self, other):
+        from prism_runtime.core import mul
+        return mul(self, other)
+
+    def __truediv__(self, other):
+        from prism_runtime.core import div
+        return div(self, other)
+
+    def __reduce__(self):
+        return (Conf, (self.value, self.confidence))
+
+
+cdef object make(object value, double c):
+    if c >= 1.0:
+        return value
+    return _new_conf(value, c)
+
+
+cdef inline Conf _new_conf(object value, double c):
+    cdef Conf r = Conf.__new__(Conf)
+    r.value = value
+    r.confidence = c
+    return r
+
+
+cdef double _check(object c) except? -1.0:
+    cdef double x
+    try:
+        x = value_of(c)
+    except (TypeError, ValueError):
+        raise PrismError(f"confidence must be a number, not {type(value_of(c)).__name__}")
+    if not (0.0 <= x <= 1.0):
+        from prism_runtime.core import to_str
+        raise PrismError(f"confidence {to_str(value_of(c))} is outside [0, 1]")
+    return x
+
+
+cpdef object with_conf(object v, object c):
+    """`v ~> c`: v's value with confidence conf(v) * c."""
+    cdef double factor = _check(c)
+    cdef double result = conf_of(v) * factor
+    note_confidence(result)
+    if type(v) is Conf:
+        return _new_conf((<Conf>v).value, result)
+    return _new_conf(v, result)
+
+
+cpdef object scale(object v, object c):
+    """The result of a function marked `~c`."""
+    return with_conf(v, c)
+
+
+cpdef double conf_of(object v) noexcept:
+    if type(v) is Conf:
+        return (<Conf>v).confidence
+    return 1.0
+
+
+cpdef object value_of(object v):
+    if type(v) is Conf:
+        return (<Conf>v).value
+    return v
+
+
+cpdef object more_confident(object a, object b):
+    """`a ~||> b`: whichever is more confident; ties keep a."""
+    return b if conf_of(b) > conf_of(a) else a
+
+
+cpdef object at_least(object v, object threshold):
+    """`v ~@> t`: v when its confidence is at least t, else null."""
+    return v if conf_of(v) >= _check(threshold) else None
+
+
+cpdef bint conf_between(object v, object lo, object hi) except -1:
+    cdef double c = conf_of(v)
+    return value_of(lo) <= c <= value_of(hi)

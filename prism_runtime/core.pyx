@@ -1,0 +1,651 @@
+# cython: language_level=3
+"""Prism's core runtime: generic operations, printing and built-ins.
+
+Generated modules `cimport prism_runtime.core as _rt` and call these at C
+level wherever a value's type is not known statically (typed code uses the
+inline helpers of core.pxd instead). Talks to `confidence` (values with
+confidence flow through every generic operation), `errors` (PrismError) and,
+for imports of `.prism` files, `install` (the import hook).
+
+Semantics implemented here (see docs/language.md):
+- `+` with a string on either side concatenates, formatting the other side
+  as `print` does; `/` is true division; ints are 64-bit and overflow is an
+  error; `%` and `**` follow Python.
+- Confidence: arithmetic, comparison and `&&` multiply confidences, `||`
+  takes the larger, unary operators keep it.
+- `print` writes `true`, `false`, `null`, strings quoted inside containers.
+"""
+import asyncio
+import importlib
+import sys
+
+from prism_runtime.confidence cimport Conf, make, conf_of, value_of
+from prism_runtime.errors import PrismError
+from prism_runtime.errors import as_prism_error as _as_prism_error
+
+cdef object _I64_MIN = -(2 ** 63)
+cdef object _I64_MAX = 2 ** 63 - 1
+
+
+cdef int raise_overflow() except -1:
+    raise PrismError("integer overflow")
+
+
+cdef int raise_zero_division() except -1:
+    raise PrismError("division by zero")
+
+
+cdef int raise_index() except -1:
+    raise PrismError("index out of range")
+
+
+cdef int raise_pow() except -1:
+    raise PrismError("invalid power: negative exponent or fractional power of a negative number")
+
+
+cdef class Obj(dict):
+    """An object literal: a dict whose keys also read as attributes."""
+
+    def __getattr__(self, name):
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __setattr__(self, name, value):
+        self[name] = value
+
+
+# ---------------------------------------------------------------- conversions
+
+cpdef long long as_int(object v) except? -1:
+    v = value_of(v)
+    if type(v) is bool or not isinstance(v, int):
+        raise PrismError(f"expected int, found {type_of(v)}")
+    if not (_I64_MIN <= v <= _I64_MAX):
+        raise_overflow()
+    return v
+
+
+cpdef double as_float(object v) except? -1:
+    v = value_of(v)
+    if type(v) is bool or not isinstance(v, (int, float)):
+        raise PrismError(f"expected float, found {type_of(v)}")
+    return v
+
+
+cpdef bint truthy(object v) except -1:
+    if type(v) is Conf:
+        v = (<Conf>v).value
+    if v is None or v is False:
+        return False
+    if v is True:
+        return True
+    return bool(v)
+
+
+cpdef object as_bool(object v):
+    return make(truthy(v), conf_of(v))
+
+
+cpdef object and_tail(object a, object b):
+    """`a && b` once a is known to be true."""
+    return make(truthy(b), conf_of(a) * conf_of(b))
+
+
+cpdef bint or_needs_right(object a) except -1:
+    return not truthy(a) or conf_of(a) < 1.0
+
+
+cpdef object or_tail(object a, object b):
+    """`a || b` when b had to be evaluated: true if either is; the larger confidence."""
+    cdef double ca = conf_of(a), cb = conf_of(b)
+    return make(truthy(a) or truthy(b), ca if ca > cb else cb)
+
+
+cpdef object not_(object a):
+    return make(not truthy(a), conf_of(a))
+
+
+# ---------------------------------------------------------------- arithmetic
+
+cdef inline object _int_checked(object r):
+    if type(r) is int and not (_I64_MIN <= r <= _I64_MAX):
+        raise_overflow()
+    return r
+
+
+cdef object _plain_add(object a, object b):
+    if type(a) is str:
+        return (<str>a) + (b if type(b) is str else to_str(b))
+    if type(b) is str:
+        return to_str(a) + <str>b
+    if type(a) is list and type(b) is list:
+        return a + b
+    return _int_checked(a + b)
+
+
+cdef object _binary(int op, object a, object b):
+    cdef double ca = 1.0
+    cdef double cb = 1.0
+    if type(a) is Conf:
+        ca = (<Conf>a).confidence
+        a = (<Conf>a).value
+    if type(b) is Conf:
+        cb = (<Conf>b).confidence
+        b = (<Conf>b).value
+    if op == 0:
+        r = _plain_add(a, b)
+    elif op == 1:
+        r = _int_checked(a - b)
+    elif op == 2:
+        r = _int_checked(a * b)
+    elif op == 3:
+        if b == 0 and not isinstance(b, str):
+            raise_zero_division()
+        r = a / b
+    elif op == 4:
+        if b == 0 and not isinstance(b, str):
+            raise_zero_division()
+        r = a % b
+    elif op == 5:
+        if b == 0 and isinstance(a, (int, float)) and isinstance(b, (int, float)) and a == 0:
+            r = 1
+        elif a == 0 and isinstance(b, (int, float)) and b < 0:
+            raise_zero_division()
+        else:
+            r = _int_checked(a ** b)
+            if type(r) is complex:
+                raise_pow()
+    elif op == 6:
+        r = a == b
+    elif op == 7:
+        r = a != b
+    elif op == 8:
+        r = a < b
+    elif op == 9:
+        r = a <= b
+    elif op == 10:
+        r = a > b
+    else:
+        r = a >= b
+    return make(r, ca * cb)
+
+
+cpdef object add(object a, object b):
+    return _binary(0, a, b)
+
+cpdef object sub(object a, object b):
+    return _binary(1, a, b)
+
+cpdef object mul(object a, object b):
+    return _binary(2, a, b)
+
+cpdef object div(object a, object b):
+    return _binary(3, a, b)
+
+cpdef object mod(object a, object b):
+    return _binary(4, a, b)
+
+cpdef object pow_(object a, object b):
+    return _binary(5, a, b)
+
+cpdef object eq(object a, object b):
+    return _binary(6, a, b)
+
+cpdef object ne(object a, object b):
+    return _binary(7, a, b)
+
+cpdef object lt(object a, object b):
+    return _binary(8, a, b)
+
+cpdef object le(object a, object b):
+    return _binary(9, a, b)
+
+cpdef object gt(object a, object b):
+    return _binary(10, a, b)
+
+cpdef object ge(object a, object b):
+    return _binary(11, a, b)
+
+
+cpdef object neg(object a):
+    cdef double c = conf_of(a)
+    return make(_int_checked(-value_of(a)), c)
+
+
+cpdef object pos(object a):
+    return a
+
+
+cpdef bint match_eq(object subject, object literal) except -1:
+    subject = value_of(subject)
+    if type(subject) is bool or type(literal) is bool:
+        return subject is literal
+    return subject == literal
+
+
+# ---------------------------------------------------------------- text
+
+cdef str _inner(object v):
+    """How a value prints inside a container: strings quoted."""
+    if type(v) is Conf:
+        v = (<Conf>v).value
+    if isinstance(v, str):
+        return repr(v)
+    return to_str(v)
+
+
+cpdef str to_str(object v):
+    if type(v) is Conf:
+        v = (<Conf>v).value
+    if v is None:
+        return "null"
+    if v is True:
+        return "true"
+    if v is False:
+        return "false"
+    t = type(v)
+    if t is str:
+        return <str>v
+    if t is int or t is float:
+        return repr(v)
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join([_inner(x) for x in v]) + "]"
+    if isinstance(v, dict):
+        return "{" + ", ".join([_inner(k) + ": " + _inner(x) for k, x in (<dict>v).items()]) + "}"
+    fields = getattr(t, "__prism_fields__", None)
+    if fields is not None:
+        attrs = t.__prism_attrs__
+        inner = ", ".join([f"{name}: {_inner(getattr(v, attr))}" for name, attr in zip(fields, attrs)])
+        return f"{t.__prism_name__} {{ {inner} }}" if inner else f"{t.__prism_name__} {{}}"
+    return str(v)
+
+
+cpdef str concat(tuple parts):
+    return "".join(parts)
+
+
+cpdef object prism_print(tuple values):
+    sys.stdout.write(" ".join([to_str(v) for v in values]) + "\n")
+
+
+# ---------------------------------------------------------------- members and items
+
+cdef str _attr_name(object obj, str name):
+    fields = getattr(type(obj), "__prism_fields__", None)
+    if fields is not None and name in fields:
+        return type(obj).__prism_attrs__[fields.index(name)]
+    if not hasattr(obj, name) and hasattr(obj, "_pu_" + name):
+        return "_pu_" + name
+    return name
+
+
+cpdef object get_member(object obj, str name):
+    if type(obj) is Conf:
+        obj = (<Conf>obj).value
+    if name == "length" and isinstance(obj, (str, list, tuple, dict)):
+        return len(obj)
+    if isinstance(obj, dict):
+        try:
+            return obj[name]
+        except KeyError:
+            if hasattr(obj, name):
+                return getattr(obj, name)
+            raise PrismError(f"key not found: {name!r}") from None
+    try:
+        return getattr(obj, _attr_name(obj, name))
+    except AttributeError:
+        raise PrismError(f"{type_of(obj)} has no field '{name}'") from None
+
+
+cpdef object set_member(object obj, str name, object value):
+    if type(obj) is Conf:
+        obj = (<Conf>obj).value
+    if isinstance(obj, dict):
+        obj[name] = value
+    else:
+        setattr(obj, _attr_name(obj, name), value)
+
+
+cpdef object get_key(object obj, str name):
+    try:
+        return obj[name]
+    except KeyError:
+        raise PrismError(f"key not found: {name!r}") from None
+    except TypeError:
+        return get_member(obj, name)
+
+
+cpdef object get_index(object obj, object index):
+    cdef Py_ssize_t n
+    if type(obj) is Conf:
+        obj = (<Conf>obj).value
+    index = value_of(index)
+    if isinstance(obj, (list, str, tuple)):
+        if type(index) is not int:
+            raise PrismError(f"index must be an int, found {type_of(index)}")
+        n = len(obj)
+        if index < 0 or index >= n:
+            raise_index()
+        return obj[index]
+    if isinstance(obj, dict):
+        try:
+            return obj[index]
+        except KeyError:
+            raise PrismError(f"key not found: {index!r}") from None
+    return obj[index]
+
+
+cpdef object set_index(object obj, object index, object value):
+    if type(obj) is Conf:
+        obj = (<Conf>obj).value
+    index = value_of(index)
+    if type(obj) is list:
+        if type(index) is not int or index < 0 or index >= len(<list>obj):
+            raise_index()
+    obj[index] = value
+
+
+cpdef object slice_(object obj, object lo, object hi):
+    return value_of(obj)[value_of(lo):value_of(hi)]
+
+
+cpdef object list_push(list xs, object value):
+    xs.append(value)
+
+
+def _pop(list xs):
+    if not xs:
+        raise PrismError("pop from an empty array")
+    return xs.pop()
+
+
+def _index_of(seq, x):
+    try:
+        return seq.index(x)
+    except ValueError:
+        return -1
+
+
+def _find(xs, f):
+    for x in xs:
+        if truthy(f(x)):
+            return x
+    return None
+
+
+def _reduce(xs, f, *init):
+    it = iter(xs)
+    acc = init[0] if init else next(it)
+    for x in it:
+        acc = f(acc, x)
+    return acc
+
+
+def _sort(xs, *key):
+    xs.sort(key=key[0] if key else None)
+
+
+_LIST_METHODS = {
+    "push": lambda xs, x: xs.append(x),
+    "pop": _pop,
+    "map": lambda xs, f: [f(x) for x in xs],
+    "filter": lambda xs, f: [x for x in xs if truthy(f(x))],
+    "for_each": lambda xs, f: [f(x) for x in xs] and None,
+    "reduce": _reduce,
+    "find": _find,
+    "some": lambda xs, f: any(truthy(f(x)) for x in xs),
+    "every": lambda xs, f: all(truthy(f(x)) for x in xs),
+    "contains": lambda xs, x: x in xs,
+    "index_of": _index_of,
+    "join": lambda xs, sep="": sep.join([to_str(x) for x in xs]),
+    "reverse": lambda xs: xs.reverse(),
+    "sort": _sort,
+    "slice": lambda xs, a=None, b=None: xs[a:b],
+    "insert": lambda xs, i, x: xs.insert(i, x),
+    "clear": lambda xs: xs.clear(),
+    "copy": lambda xs: list(xs),
+    "len": lambda xs: len(xs),
+}
+
+_STR_METHODS = {
+    "upper": lambda s: s.upper(),
+    "lower": lambda s: s.lower(),
+    "trim": lambda s: s.strip(),
+    "split": lambda s, sep=None: s.split(sep),
+    "contains": lambda s, t: to_str(t) in s,
+    "starts_with": lambda s, t: s.startswith(t),
+    "ends_with": lambda s, t: s.endswith(t),
+    "replace": lambda s, a, b: s.replace(a, b),
+    "index_of": lambda s, t: s.find(t),
+    "repeat": lambda s, n: s * n,
+    "chars": lambda s: list(s),
+    "len": lambda s: len(s),
+    "slice": lambda s, a=None, b=None: s[a:b],
+}
+
+_MAP_METHODS = {
+    "get": lambda d, k, default=None: d.get(k, default),
+    "set": lambda d, k, v: d.__setitem__(k, v),
+    "has": lambda d, k: k in d,
+    "delete": lambda d, k: d.pop(k, None) and None,
+    "keys": lambda d: list(d.keys()),
+    "values": lambda d: list(d.values()),
+    "entries": lambda d: [[k, v] for k, v in d.items()],
+    "len": lambda d: len(d),
+}
+
+
+cpdef object call_method(object obj, str name, tuple args):
+    if type(obj) is Conf:
+        obj = (<Conf>obj).value
+    t = type(obj)
+    if t is list:
+        method = _LIST_METHODS.get(name)
+        if method is not None:
+            return method(obj, *args)
+    elif t is str:
+        method = _STR_METHODS.get(name)
+        if method is not None:
+            return method(obj, *args)
+    elif isinstance(obj, dict):
+        if name in obj and callable(obj[name]):
+            return obj[name](*args)
+        if not hasattr(t, name) or t is dict or t is Obj:
+            method = _MAP_METHODS.get(name)
+            if method is not None:
+                return method(obj, *args)
+    try:
+        bound = getattr(obj, _attr_name(obj, name))
+    except AttributeError:
+        raise PrismError(f"{type_of(obj)} has no method '{name}'") from None
+    return bound(*args)
+
+
+cpdef object call_method_kw(object obj, str name, tuple args, dict kwargs):
+    if type(obj) is Conf:
+        obj = (<Conf>obj).value
+    if isinstance(obj, dict) and name in obj and callable(obj[name]):
+        return obj[name](*args, **kwargs)
+    try:
+        bound = getattr(obj, _attr_name(obj, name))
+    except AttributeError:
+        raise PrismError(f"{type_of(obj)} has no method '{name}'") from None
+    return bound(*args, **kwargs)
+
+
+cpdef object pairs(object obj):
+    obj = value_of(obj)
+    if isinstance(obj, dict):
+        return list(obj.items())
+    return list(enumerate(obj))
+
+
+cpdef object iterate(object obj):
+    return value_of(obj)
+
+
+# ---------------------------------------------------------------- built-ins
+
+cpdef object b_len(object v):
+    return len(value_of(v))
+
+
+cpdef object b_int(object v):
+    v = value_of(v)
+    try:
+        if isinstance(v, str):
+            r = int(v.strip().replace("_", ""), 0) if v.strip()[:2].lower() in ("0x", "0o", "0b") \
+                else int(v.strip())
+        else:
+            r = int(v)
+    except (ValueError, OverflowError, TypeError):
+        raise PrismError(f"cannot convert {_inner(v)} to int") from None
+    return _int_checked(r)
+
+
+cpdef object b_float(object v):
+    v = value_of(v)
+    try:
+        return float(v)
+    except (ValueError, TypeError):
+        raise PrismError(f"cannot convert {_inner(v)} to float") from None
+
+
+cpdef object b_round(tuple args):
+    values = [value_of(a) for a in args]
+    return round(*values)
+
+
+cpdef object b_abs(object v):
+    return make(_int_checked(abs(value_of(v))), conf_of(v))
+
+
+cdef object _extreme(tuple args, bint largest):
+    items = list(args[0]) if len(args) == 1 else list(args)
+    if not items:
+        raise PrismError(("max" if largest else "min") + " of an empty sequence")
+    return (max if largest else min)(items, key=value_of)
+
+
+cpdef object b_min(tuple args):
+    return _extreme(args, False)
+
+
+cpdef object b_max(tuple args):
+    return _extreme(args, True)
+
+
+cpdef object b_sum(object v):
+    total = 0
+    for x in value_of(v):
+        total = _binary(0, total, x)
+    return total
+
+
+cpdef list b_range(tuple args):
+    return list(range(*[value_of(a) for a in args]))
+
+
+cpdef object b_error(object message):
+    return PrismError(to_str(message))
+
+
+cpdef object type_of(object v):
+    v = value_of(v)
+    if v is None:
+        return "null"
+    if type(v) is bool:
+        return "bool"
+    if type(v) is int:
+        return "int"
+    if type(v) is float:
+        return "float"
+    if type(v) is str:
+        return "string"
+    if type(v) is list:
+        return "array"
+    if isinstance(v, dict):
+        return "map"
+    return getattr(type(v), "__prism_name__", type(v).__name__)
+
+
+# ---------------------------------------------------------------- errors
+
+cpdef object to_exception(object v):
+    v = value_of(v)
+    if isinstance(v, BaseException):
+        return v
+    return PrismError(to_str(v))
+
+
+cpdef object as_prism_error(object exc):
+    return _as_prism_error(exc)
+
+
+cpdef object missing_return(str name):
+    return PrismError(f"function '{name}' ended without returning a value")
+
+
+# ---------------------------------------------------------------- modules
+
+def import_python(str module, attr):
+    """`import { attr } from "module"` / `import module from "module"`."""
+    mod = importlib.import_module(module)
+    if attr is None:
+        return mod
+    try:
+        return getattr(mod, attr)
+    except AttributeError:
+        try:
+            return importlib.import_module(f"{module}.{attr}")
+        except ImportError:
+            raise PrismError(f"module '{module}' has no '{attr}'") from None
+
+
+def import_prism(str importer, str spec, attr):
+    """`import { attr } from "./file"`: the sibling Prism module, compiled on demand."""
+    package = importer.rpartition(".")[0]
+    parts = spec.split("/")
+    while parts and parts[0] in (".", ".."):
+        if parts.pop(0) == "..":
+            package = package.rpartition(".")[0]
+    from prism_runtime.install import module_name_for
+    name = ".".join([p for p in [package] if p] + [module_name_for(p) for p in parts])
+    try:
+        mod = importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name != name:
+            raise
+        import prism_runtime.install  # noqa: F401 - the hook compiles .prism files on import
+        mod = importlib.import_module(name)
+    if attr is None:
+        return mod
+    return get_member(mod, attr) if not hasattr(mod, attr) else getattr(mod, attr)
+
+
+def run_toplevel(coroutine_function):
+    """Run a module's top level when it awaits (top-level `await`)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine_function())
+    raise PrismError("a Prism module that awaits at its top level cannot be imported "
+                     "from inside a running event loop")
+
+
+def attribute(str name, *args):
+    """`#[name(args)]` on a function: recorded for `prism test` / `prism bench`."""
+    def mark(fn):
+        marks = dict(getattr(fn, "__prism_attributes__", {}))
+        marks[name] = args
+        fn.__prism_attributes__ = marks
+        return fn
+    return mark
+
+
+def struct_eq(a, b):
+    if type(a) is not type(b):
+        return False
+    return all(getattr(a, attr) == getattr(b, attr) for attr in type(a).__prism_attrs__)

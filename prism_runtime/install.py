@@ -1,0 +1,115 @@
+"""Import hook: after `import prism_runtime.install`, `import geometry` finds
+`geometry.prism` on sys.path, compiles it on first import and reuses the
+cached build afterwards (keyed by source hash and compiler version, see
+`transpiler.build`).
+
+Talks to: `transpiler.build` (compiling), `transpiler.diagnostics`
+(rendering compile errors into the ImportError it raises). `prism run` uses
+the same hook, so a program's `import { f } from "./util"` goes through here.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import keyword
+import os
+import re
+import sys
+from pathlib import Path
+
+_options = None
+
+
+def module_name_for(stem: str) -> str:
+    """The Python module name for a .prism file stem (file names need not be identifiers)."""
+    if stem.isidentifier() and stem.isascii() and not keyword.iskeyword(stem):
+        return stem
+    safe = re.sub(r"\W", "_", stem.encode("ascii", "backslashreplace").decode())
+    return f"_pm_{safe}_{hashlib.sha1(stem.encode()).hexdigest()[:8]}"
+
+
+def set_options(options) -> None:
+    """Build options for modules compiled by the hook (`prism run -O0` sets them)."""
+    global _options
+    _options = options
+
+
+def current_options():
+    from transpiler.build import BuildOptions
+    if _options is not None:
+        return _options
+    level = os.environ.get("PRISM_OPT_LEVEL")
+    return BuildOptions(opt_level=int(level) if level and level.isdigit() else 2,
+                        typed=os.environ.get("PRISM_UNTYPED") != "1")
+
+
+class PrismCompileFailure(ImportError):
+    """A .prism file failed to compile; `error` is the CompileError, `rendered` its text."""
+
+    def __init__(self, error, path: Path, rendered: str):
+        super().__init__(rendered, path=str(path))
+        self.error = error
+        self.prism_path = path
+        self.rendered = rendered
+
+
+def find_source(directory: Path, leaf: str):
+    candidate = directory / f"{leaf}.prism"
+    if candidate.is_file():
+        return candidate
+    if leaf.startswith("_pm_") and directory.is_dir():
+        for path in directory.glob("*.prism"):
+            if module_name_for(path.stem) == leaf:
+                return path
+    return None
+
+
+class PrismFinder(importlib.abc.MetaPathFinder):
+    def find_spec(self, fullname, path, target=None):
+        leaf = fullname.rpartition(".")[2]
+        for entry in (path if path is not None else sys.path):
+            try:
+                source = find_source(Path(entry or os.getcwd()), leaf)
+            except (OSError, ValueError):
+                continue
+            if source is not None:
+                return self._spec(fullname, source)
+        return None
+
+    def _spec(self, fullname, source: Path):
+        from transpiler.build import InternalCompilerError, as_compile_error, build_module
+        from transpiler.diagnostics import CompileError, render
+        try:
+            result = build_module(source, fullname, current_options())
+        except CompileError as exc:
+            raise PrismCompileFailure(exc, source, render(exc, _read_text(source), str(source))) from None
+        except InternalCompilerError as exc:
+            err = as_compile_error(exc, str(source))
+            raise PrismCompileFailure(err, source, render(err, None, str(source))) from None
+        for warning in result.warnings:
+            print(f"{source}:{warning}", file=sys.stderr)
+        loader = importlib.machinery.ExtensionFileLoader(fullname, str(result.extension))
+        spec = importlib.util.spec_from_file_location(fullname, str(result.extension), loader=loader)
+        spec.prism_source = str(source)
+        return spec
+
+
+def _read_text(path: Path):
+    try:
+        return path.read_bytes().decode("utf-8", errors="replace")
+    except OSError:
+        return None
+
+
+def install() -> PrismFinder:
+    for finder in sys.meta_path:
+        if isinstance(finder, PrismFinder):
+            return finder
+    finder = PrismFinder()
+    sys.meta_path.insert(0, finder)
+    return finder
+
+
+install()

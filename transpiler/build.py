@@ -1,0 +1,201 @@
+"""Build: `.prism` -> `.pyx` (pipeline) -> `.c` (Cython) -> extension module (C compiler).
+
+Talks to: `pipeline` (transpiling), Cython's compiler API, the system C
+compiler (through sysconfig's flags), and the on-disk cache. Used by `cli`,
+`prism_runtime.install` (the import hook) and `setuptools_ext`.
+
+Caching: a build is keyed by the SHA-256 of the source bytes, its path, the
+module name, the build options and the compiler's own fingerprint (its
+sources, templates and the runtime's `.pxd` files). A key that is already in
+the cache is returned without importing Cython or running the C compiler.
+Outputs are written only when their content changed.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import sysconfig
+import tempfile
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Optional
+
+from transpiler.diagnostics import CompileError
+
+COMPILER_VERSION = "0.1.0"
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    opt_level: int = 2
+    lto: bool = False
+    debug: bool = False
+    typed: bool = True
+    annotate: bool = False
+    profile_generate: Optional[str] = None   # directory for -fprofile-generate data
+    profile_use: Optional[str] = None        # directory holding profile data
+    extra_cflags: tuple = ()
+    verbose: bool = False
+
+    def key_fields(self) -> dict:
+        fields = asdict(self)
+        fields.pop("verbose")
+        fields.pop("annotate")
+        return fields
+
+
+@dataclass
+class BuildResult:
+    extension: Path            # the built .so
+    pyx: Path                  # the generated Cython source it was built from
+    cached: bool
+    warnings: list = field(default_factory=list)
+
+
+class InternalCompilerError(Exception):
+    """Generated code failed to compile: a compiler bug, reported as such."""
+
+
+def cache_root() -> Path:
+    root = os.environ.get("PRISM_CACHE_DIR")
+    return Path(root) if root else Path.home() / ".cache" / "prism"
+
+
+def extension_suffix() -> str:
+    return sysconfig.get_config_var("EXT_SUFFIX") or ".so"
+
+
+@lru_cache(maxsize=1)
+def compiler_fingerprint() -> str:
+    here = Path(__file__).resolve().parent
+    runtime = here.parent / "prism_runtime"
+    if not runtime.is_dir():
+        import prism_runtime
+        runtime = Path(prism_runtime.__file__).resolve().parent
+    from transpiler.render import templates_dir
+    digest = hashlib.sha256(COMPILER_VERSION.encode())
+    files = sorted(here.glob("*.py")) + sorted(here.glob("*.txt")) + sorted(templates_dir().glob("*.j2")) \
+        + sorted(runtime.glob("*.pxd"))
+    for path in files:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    digest.update(sys.version.encode())
+    return digest.hexdigest()
+
+
+def build_key(source: bytes, source_path: Path, module_name: str, options: BuildOptions) -> str:
+    digest = hashlib.sha256()
+    for part in (compiler_fingerprint(), str(source_path.resolve()), module_name,
+                 json.dumps(options.key_fields(), sort_keys=True)):
+        digest.update(part.encode())
+        digest.update(b"\0")
+    digest.update(source)
+    return digest.hexdigest()[:32]
+
+
+def runtime_include_dir() -> Path:
+    import prism_runtime
+    return Path(prism_runtime.__file__).resolve().parent.parent
+
+
+def build_module(source_path: Path, module_name: str, options: BuildOptions = BuildOptions()) -> BuildResult:
+    """Build (or fetch from the cache) the extension module for one .prism file."""
+    source_path = Path(source_path)
+    source = source_path.read_bytes()
+    key = build_key(source, source_path, module_name, options)
+    leaf = module_name.rpartition(".")[2]
+    out_dir = cache_root() / key[:2] / key
+    so_path = out_dir / (leaf + extension_suffix())
+    pyx_path = out_dir / (leaf + ".pyx")
+    if so_path.is_file() and not options.annotate:
+        meta = json.loads((out_dir / "meta.json").read_text()) if (out_dir / "meta.json").is_file() else {}
+        return BuildResult(so_path, pyx_path, True, meta.get("warnings", []))
+
+    from transpiler.pipeline import transpile
+    result = transpile(source, str(source_path), module_name, typed=options.typed)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{key}-", dir=out_dir.parent))
+    try:
+        work_pyx = work / (leaf + ".pyx")
+        work_pyx.write_text(result.pyx, encoding="utf-8")
+        c_path = cythonize_file(work_pyx, module_name, options.annotate)
+        compile_c(c_path, work / so_path.name, options)
+        warnings = [w.short() for w in result.warnings]
+        (work / "meta.json").write_text(json.dumps({"source": str(source_path), "module": module_name,
+                                                    "warnings": warnings}))
+        try:
+            os.replace(work, out_dir)
+        except OSError:
+            # Another process finished the same build first; its result is identical.
+            shutil.rmtree(work, ignore_errors=True)
+    finally:
+        if work.exists():
+            shutil.rmtree(work, ignore_errors=True)
+    return BuildResult(so_path, pyx_path, False, [w.short() for w in result.warnings])
+
+
+def cythonize_file(pyx_path: Path, module_name: str, annotate: bool = False) -> Path:
+    from Cython.Compiler import Errors
+    from Cython.Compiler.Main import CompilationOptions, compile_single, default_options
+
+    c_path = pyx_path.with_suffix(".c")
+    options = CompilationOptions(default_options, include_path=[str(runtime_include_dir())],
+                                 output_file=str(c_path), language_level=3, annotate=annotate,
+                                 quiet=True)
+    Errors.init_thread()
+    try:
+        result = compile_single(str(pyx_path), options, module_name)
+    except Errors.CompileError as exc:
+        raise InternalCompilerError(f"Cython rejected the generated code: {exc}") from exc
+    if result.num_errors:
+        raise InternalCompilerError(f"Cython rejected the generated code ({result.num_errors} errors): "
+                                    f"see {pyx_path}")
+    return c_path
+
+
+def c_compiler_command(c_path: Path, so_path: Path, options: BuildOptions) -> list:
+    cc = shlex.split(os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc")
+    includes = [sysconfig.get_paths()["include"], str(runtime_include_dir())]
+    flags = [f"-O{options.opt_level}", "-fPIC", "-shared", "-DNDEBUG", "-fno-strict-aliasing",
+             "-Wno-unused-function", "-Wno-unused-variable", "-Wno-unreachable-code"]
+    if options.debug:
+        flags.append("-g")
+    if options.lto:
+        flags += ["-flto", "-fuse-linker-plugin"]
+    if options.profile_generate:
+        flags.append(f"-fprofile-generate={options.profile_generate}")
+    if options.profile_use:
+        flags += [f"-fprofile-use={options.profile_use}", "-fprofile-correction", "-Wno-missing-profile"]
+    flags += list(options.extra_cflags)
+    return cc + flags + [f"-I{d}" for d in includes] + [str(c_path), "-o", str(so_path)]
+
+
+def compile_c(c_path: Path, so_path: Path, options: BuildOptions) -> None:
+    command = c_compiler_command(c_path, so_path, options)
+    if options.verbose:
+        print(" ".join(shlex.quote(part) for part in command), file=sys.stderr)
+    proc = subprocess.run(command, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise InternalCompilerError("the C compiler rejected the generated code:\n" + proc.stderr[-4000:])
+
+
+def write_if_changed(src: Path, dest: Path) -> bool:
+    """Copy src over dest unless dest already has the same bytes; True when written."""
+    data = src.read_bytes()
+    if dest.is_file() and dest.read_bytes() == data:
+        return False
+    tmp = dest.with_name(dest.name + ".tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, dest)
+    return True
+
+
+def as_compile_error(exc: InternalCompilerError, path: str) -> CompileError:
+    return CompileError(f"internal compiler error: {exc}", None,
+                        help="this is a bug in prismc; please report it with the .prism file", path=path)

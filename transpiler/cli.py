@@ -1,0 +1,181 @@
+"""Command line: `prismc` (compile one file) and `prism` (run, check, build, test, bench, ...).
+
+Talks to: `build` (compiling), `runner` (running and mapping errors to
+`.prism` lines), `diagnostics` (rendering compile errors), `project` (the
+Prism.toml commands). A compile error prints `file.prism:line:col`, the source
+line and a caret, and exits 1; no Python traceback reaches the user.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from transpiler.build import BuildOptions, InternalCompilerError, as_compile_error, build_module, \
+    extension_suffix, write_if_changed
+from transpiler.diagnostics import CompileError, render
+
+
+def _source_text(path: Path):
+    try:
+        return path.read_bytes().decode("utf-8", errors="replace")
+    except OSError:
+        return None
+
+
+def fail(error: CompileError, path: Path) -> None:
+    click.echo(render(error, _source_text(path), str(path)), err=True)
+    sys.exit(1)
+
+
+def _check_file(path: Path) -> None:
+    if not path.is_file():
+        click.echo(f"error: no such file: {path}", err=True)
+        sys.exit(1)
+
+
+opt_option = click.option("-O", "opt_level", type=click.IntRange(0, 3), default=2, show_default=True,
+                          help="C optimisation level.")
+untyped_option = click.option("--untyped", is_flag=True,
+                              help="Lower every value to a Python object (no C types); for differential testing.")
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("-o", "out_dir", type=click.Path(path_type=Path), help="Output directory (default: next to FILE).")
+@click.option("--emit", type=click.Choice(["pyx", "c", "so"]), default="so", show_default=True)
+@click.option("--annotate", is_flag=True, help="Also write Cython's HTML annotation (FILE.html).")
+@click.option("--verbose", is_flag=True, help="Print the C compiler command.")
+@opt_option
+@untyped_option
+def prismc_main(file: Path, out_dir, emit, annotate, verbose, opt_level, untyped):
+    """Compile FILE.prism to an importable extension module."""
+    from prism_runtime.install import module_name_for
+    _check_file(file)
+    out_dir = out_dir or file.resolve().parent
+    out_dir.mkdir(parents=True, exist_ok=True)
+    name = module_name_for(file.stem)
+    try:
+        if emit == "pyx":
+            from transpiler.pipeline import transpile
+            result = transpile(file.read_bytes(), str(file), name, typed=not untyped)
+            target = out_dir / f"{name}.pyx"
+            target.write_text(result.pyx, encoding="utf-8")
+            _print_warnings(file, [w.short() for w in result.warnings])
+            click.echo(str(target))
+            return
+        options = BuildOptions(opt_level=opt_level, typed=not untyped, annotate=annotate, verbose=verbose)
+        _compile_prism_imports(file, out_dir, options)
+        result = build_module(file, name, options)
+        _print_warnings(file, result.warnings)
+        outputs = [(result.extension, out_dir / f"{name}{extension_suffix()}")]
+        if emit == "c" or annotate:
+            outputs.append((result.pyx, out_dir / f"{name}.pyx"))
+        if emit == "c":
+            outputs.append((result.pyx.with_suffix(".c"), out_dir / f"{name}.c"))
+        if annotate:
+            outputs.append((result.pyx.with_suffix(".html"), out_dir / f"{name}.html"))
+        for src, dest in outputs:
+            if src.is_file():
+                write_if_changed(src, dest)
+        click.echo(str(outputs[-1][1] if emit != "so" else outputs[0][1]))
+    except CompileError as exc:
+        fail(exc, file)
+    except InternalCompilerError as exc:
+        fail(as_compile_error(exc, str(file)), file)
+
+
+def _compile_prism_imports(file: Path, out_dir: Path, options: BuildOptions, seen=None) -> None:
+    """Compile the .prism files that `file` imports, next to it, so the output imports without the hook."""
+    from prism_runtime.install import module_name_for
+    from transpiler.parser import parse_module
+    from transpiler import ast
+    seen = seen if seen is not None else set()
+    module = parse_module(file.read_bytes(), str(file))
+    for stmt in module.body:
+        if isinstance(stmt, ast.Import) and stmt.source.startswith("."):
+            dep = (file.parent / (stmt.source + ".prism")).resolve()
+            if dep in seen or not dep.is_file():
+                continue
+            seen.add(dep)
+            _compile_prism_imports(dep, out_dir, options, seen)
+            result = build_module(dep, module_name_for(dep.stem), options)
+            target_dir = out_dir / dep.parent.relative_to(file.parent.resolve()) \
+                if dep.parent.is_relative_to(file.parent.resolve()) else out_dir
+            target_dir.mkdir(parents=True, exist_ok=True)
+            write_if_changed(result.extension, target_dir / f"{module_name_for(dep.stem)}{extension_suffix()}")
+
+
+def _print_warnings(file: Path, warnings) -> None:
+    for w in warnings:
+        click.echo(f"{file}:{w}", err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def prism_main():
+    """Prism: build, run and test Prism programs."""
+
+
+@prism_main.command("run")
+@click.argument("file", type=click.Path(path_type=Path), required=False)
+@opt_option
+@untyped_option
+def run_cmd(file, opt_level, untyped):
+    """Compile (cached) and run FILE, or the current project's main module."""
+    if file is None:
+        from transpiler.project import project_main_file
+        file = project_main_file(Path.cwd())
+    _check_file(file)
+    run_file(file, BuildOptions(opt_level=opt_level, typed=not untyped))
+
+
+def run_file(file: Path, options: BuildOptions) -> None:
+    from prism_runtime.install import PrismCompileFailure
+    from transpiler import runner
+    try:
+        module = runner.load_module(file, options)
+        runner.call_main(module)
+    except PrismCompileFailure as exc:
+        sys.stdout.flush()
+        click.echo(exc.rendered, err=True)
+        sys.exit(1)
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except BaseException as exc:  # an uncaught Prism error: report it at its .prism line
+        sys.stdout.flush()
+        where = runner.prism_location(exc)
+        message = runner.error_message(exc)
+        if where is not None:
+            click.echo(f"{where[0]}:{where[1]}: error: {message}", err=True)
+        else:
+            click.echo(f"{file}: error: {message}", err=True)
+        sys.exit(1)
+    sys.stdout.flush()
+
+
+@prism_main.command("check")
+@click.argument("file", type=click.Path(path_type=Path))
+def check_cmd(file):
+    """Parse and check FILE without building it."""
+    from transpiler.pipeline import analyse
+    _check_file(file)
+    try:
+        _module, _res, _ty, warnings = analyse(file.read_bytes(), str(file))
+    except CompileError as exc:
+        fail(exc, file)
+    _print_warnings(file, [w.short() for w in warnings])
+    click.echo(f"{file}: ok")
+
+
+def _register_project_commands():
+    try:
+        from transpiler import project
+    except ImportError:
+        return
+    project.register(prism_main)
+
+
+_register_project_commands()

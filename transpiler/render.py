@@ -1,0 +1,47 @@
+"""Renders an `ir.Module` to Cython source with the Jinja templates in `templates/`.
+
+Talks to: `ir` (the view models it receives), `escape` (installed as the
+`pylit` filter: the only way a Prism literal reaches the output). Templates
+get view models only; no Cython text is assembled in Python.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import jinja2
+
+from transpiler import ir
+from transpiler.escape import pylit
+
+
+def templates_dir() -> Path:
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "templates", here.parent / "templates"):
+        if (candidate / "module.pyx.j2").is_file():
+            return candidate
+    raise FileNotFoundError("Prism templates not found next to the transpiler package")
+
+
+class _Unknown(Exception):
+    pass
+
+
+def _raise_unknown(node):
+    raise _Unknown(f"template cannot render IR node {node!r}")
+
+
+@lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir())),
+        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined, autoescape=False,
+    )
+    env.filters["pylit"] = pylit
+    env.globals["raise_unknown"] = _raise_unknown
+    return env
+
+
+def render_module(module: ir.Module) -> str:
+    return environment().get_template("module.pyx.j2").render(module=module)

@@ -1,0 +1,104 @@
+"""Running compiled Prism programs: import with the hook, call `main`, and map
+uncaught errors back to the `.prism` line.
+
+Talks to: `prism_runtime.install` (imports compile through it), the `.pyx`
+files in the build cache (their `# @L<n>` markers give the Prism line of each
+generated line). Used by `cli` (`prism run`, `prism test`, `prism bench`).
+"""
+from __future__ import annotations
+
+import asyncio
+import importlib
+import inspect
+import json
+import re
+import sys
+from functools import lru_cache
+from pathlib import Path
+from typing import Optional
+
+_MARK = re.compile(r"# @L(\d+)\s*$")
+
+
+@lru_cache(maxsize=64)
+def _line_marks(pyx: str) -> tuple:
+    try:
+        lines = Path(pyx).read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return ()
+    marks, current = [], 0
+    for text in lines:
+        m = _MARK.search(text)
+        if m:
+            current = int(m.group(1))
+        marks.append(current)
+    return tuple(marks)
+
+
+@lru_cache(maxsize=64)
+def _source_of(pyx: str) -> Optional[str]:
+    meta = Path(pyx).with_name("meta.json")
+    try:
+        return json.loads(meta.read_text())["source"]
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def prism_location(exc: BaseException):
+    """(prism file, line) of the innermost Prism frame of exc's traceback, or None."""
+    found = None
+    tb = exc.__traceback__
+    while tb is not None:
+        filename = _pyx_path(tb.tb_frame)
+        if filename is not None:
+            marks = _line_marks(filename)
+            line = tb.tb_lineno
+            if 0 < line <= len(marks) and marks[line - 1]:
+                source = _source_of(filename)
+                if source is not None:
+                    found = (source, marks[line - 1])
+        tb = tb.tb_next
+    return found
+
+
+def _pyx_path(frame) -> Optional[str]:
+    """The generated .pyx behind a Cython frame: Cython records only its base name,
+    and the module's __file__ (the built extension) sits beside it in the cache."""
+    name = frame.f_code.co_filename
+    if not name.endswith(".pyx"):
+        return None
+    module_file = frame.f_globals.get("__file__")
+    if not module_file or not frame.f_globals.get("__prism_source__"):
+        return None
+    return str(Path(module_file).with_name(Path(name).name))
+
+
+def error_message(exc: BaseException) -> str:
+    from prism_runtime.errors import as_prism_error
+    return as_prism_error(exc).message
+
+
+def load_module(path: Path, options):
+    """Import the .prism file at path (compiling it and its Prism imports)."""
+    import prism_runtime.install as hook
+    hook.set_options(options)
+    hook.install()
+    directory = str(path.resolve().parent)
+    if directory not in sys.path:
+        sys.path.insert(0, directory)
+    name = hook.module_name_for(path.stem)
+    sys.modules.pop(name, None)
+    return importlib.import_module(name)
+
+
+def call_main(module) -> None:
+    main = getattr(module, "__prism_main__", None)
+    if main is None:
+        return
+    result = main()
+    if inspect.isawaitable(result):
+        asyncio.run(_await(result))
+
+
+async def _await(awaitable):
+    return await awaitable
