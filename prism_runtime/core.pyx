@@ -21,6 +21,7 @@ import sys
 
 from prism_runtime.confidence cimport Conf, make, conf_of, value_of
 from prism_runtime.errors import PrismError
+from prism_runtime.confidence import value_of as _value_of_py
 from prism_runtime.errors import as_prism_error as _as_prism_error
 
 cdef object _I64_MIN = -(2 ** 63)
@@ -526,7 +527,7 @@ cdef object _extreme(tuple args, bint largest):
     items = list(args[0]) if len(args) == 1 else list(args)
     if not items:
         raise PrismError(("max" if largest else "min") + " of an empty sequence")
-    return (max if largest else min)(items, key=value_of)
+    return (max if largest else min)(items, key=_value_of_py)
 
 
 cpdef object b_min(tuple args):

@@ -20,11 +20,14 @@ import sys
 from pathlib import Path
 
 _options = None
+# A program called `json.prism` or `builtins.prism` must not shadow Python's own modules.
+_RESERVED_MODULES = frozenset(sys.stdlib_module_names) | frozenset(sys.builtin_module_names) | {
+    "prism_runtime", "transpiler", "numpy", "cython", "Cython", "jinja2", "parso", "click", "rich"}
 
 
 def module_name_for(stem: str) -> str:
     """The Python module name for a .prism file stem (file names need not be identifiers)."""
-    if stem.isidentifier() and stem.isascii() and not keyword.iskeyword(stem):
+    if stem.isidentifier() and stem.isascii() and not keyword.iskeyword(stem) and stem not in _RESERVED_MODULES:
         return stem
     safe = re.sub(r"\W", "_", stem.encode("ascii", "backslashreplace").decode())
     return f"_pm_{safe}_{hashlib.sha1(stem.encode()).hexdigest()[:8]}"
@@ -69,6 +72,8 @@ def find_source(directory: Path, leaf: str):
 class PrismFinder(importlib.abc.MetaPathFinder):
     def find_spec(self, fullname, path, target=None):
         leaf = fullname.rpartition(".")[2]
+        if fullname in _RESERVED_MODULES or fullname.partition(".")[0] in _RESERVED_MODULES:
+            return None
         for entry in (path if path is not None else sys.path):
             try:
                 source = find_source(Path(entry or os.getcwd()), leaf)

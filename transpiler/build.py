@@ -12,7 +12,9 @@ Outputs are written only when their content changed.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
 import json
 import os
 import shlex
@@ -149,13 +151,15 @@ def cythonize_file(pyx_path: Path, module_name: str, annotate: bool = False) -> 
                                  output_file=str(c_path), language_level=3, annotate=annotate,
                                  quiet=True)
     Errors.init_thread()
+    chatter = io.StringIO()       # Cython's warnings about generated code are ours, not the user's
     try:
-        result = compile_single(str(pyx_path), options, module_name)
+        with contextlib.redirect_stderr(chatter), contextlib.redirect_stdout(chatter):
+            result = compile_single(str(pyx_path), options, module_name)
     except Errors.CompileError as exc:
-        raise InternalCompilerError(f"Cython rejected the generated code: {exc}") from exc
+        raise InternalCompilerError(f"Cython rejected the generated code: {exc}\n{chatter.getvalue()[-3000:]}") from exc
     if result.num_errors:
-        raise InternalCompilerError(f"Cython rejected the generated code ({result.num_errors} errors): "
-                                    f"see {pyx_path}")
+        raise InternalCompilerError(f"Cython rejected the generated code ({result.num_errors} errors):\n"
+                                    f"{chatter.getvalue()[-3000:]}")
     return c_path
 
 

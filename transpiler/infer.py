@@ -225,6 +225,10 @@ class _Inferrer:
                 vt = self.arith(s.op[0], tt, vt)
             if isinstance(s.target, ast.Name):
                 self.bind(self.res.names.get(id(s.target)), vt)
+            elif isinstance(s.target, ast.Member):
+                ot = self.ty.of(s.target.obj)
+                if ot.kind == "struct" and not ot.conf:
+                    self.widen_field(self.ty.structs[ot.name], s.target.name, vt)
         elif isinstance(s, ast.ExprStmt):
             self.expr(s.expr)
         elif isinstance(s, ast.FnDecl):
@@ -429,6 +433,11 @@ class _Inferrer:
                 sym = self.res.names.get(id(f.obj))
                 if sym is not None and sym.kind == "struct" and f.name == "new":
                     self.ty.exprs[id(f.obj)] = T.ANY
+                    info = self.ty.structs[sym.name]
+                    names = [name for name, _, _ in info.fields]
+                    for i, (arg, at) in enumerate(zip(e.args, arg_types)):
+                        field_name = arg.name if arg.name is not None else (names[i] if i < len(names) else None)
+                        self.widen_field(info, field_name, at)
                     return T.struct_type(sym.name)
             ot = self.expr(f.obj)
             if ot.kind == "struct" and not ot.conf:
@@ -449,6 +458,13 @@ class _Inferrer:
             return T.ANY
         self.expr(f)
         return T.ANY
+
+    def widen_field(self, info: StructInfo, name, value_type: T.Type):
+        """A field that is ever given a confident value keeps its confidence (travels boxed)."""
+        for i, (fname, ftype, decl) in enumerate(info.fields):
+            if fname == name and value_type.conf and not ftype.conf and ftype.kind != "any":
+                info.fields[i] = (fname, T.with_conf(ftype), decl)
+                self.changed = True
 
     def member(self, e: ast.Member) -> T.Type:
         ot = self.expr(e.obj)

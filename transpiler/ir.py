@@ -296,6 +296,7 @@ class PyImport:
     module: str
     attr: Optional[str]
     line: int
+    loader: str = "python"          # "python", or "prism" for a sibling .prism file
 
 
 @dataclass

@@ -94,8 +94,10 @@ class Lowerer(ExprLowering):
             module, attr = RUNTIME_GLOBALS[name]
             imports.append(ir.PyImport("_pr_" + name, module, attr, 0))
         main = self.res.top_functions.get("main")
+        # Names mangled away from keywords are also published under their Prism spelling,
+        # so Python callers can getattr(module, "class"); shadowing renames are private.
         exports = [(s.name, s.py_name) for s in self.res.module_scope.symbols
-                   if s.py_name != s.name and s.kind in ("fn", "struct", "global")]
+                   if s.py_name != s.name and s.py_name == ident(s.name) and s.kind in ("fn", "struct", "global")]
         return ir.Module(self.module_name, self.module.path, imports, structs, functions, toplevel,
                          is_async, top_globals, self.res.decls[id(main)].py_name if main else None, exports)
 
@@ -106,15 +108,12 @@ class Lowerer(ExprLowering):
         else:
             module, kind = STD_MODULES.get(source, source), "python"
         out = []
-        loader = "prism" if kind == "prism" else None
         if s.default is not None:
             sym = self.res.decls[id(s)]
-            out.append(ir.PyImport(sym.py_name, module, None, s.span.line))
+            out.append(ir.PyImport(sym.py_name, module, None, s.span.line, kind))
         for item in s.names:
             sym = self.res.decls[id(item)]
-            out.append(ir.PyImport(sym.py_name, module, item.name, s.span.line))
-        for imp in out:
-            imp.loader = loader or "python"
+            out.append(ir.PyImport(sym.py_name, module, item.name, s.span.line, kind))
         return out
 
     # ------------------------------------------------------------ structs and functions

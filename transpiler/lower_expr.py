@@ -368,7 +368,7 @@ class ExprLowering:
         """Evaluate the walrus bindings, then value (a tuple's last item)."""
         if not binds:
             return value
-        return ir.Item(ir.TupleDisplay(binds + [value]), ir.Lit(-1))
+        return ir.Item(ir.TupleDisplay(binds + [value]), ir.Lit(len(binds)))
 
     def pattern_test(self, pat, subject: ir.Expr, subject_type: T.Type):
         """(test or None for always, [walrus binds]) for one pattern against the subject temp."""
