@@ -311,3 +311,4 @@ class Module:
     toplevel_globals: list          # names the async top level assigns
     main_name: Optional[str]        # safe name of `fn main`, if any
     prism_exports: list             # (prism name, safe name) for names renamed by escaping
+    profile: bool = False           # compile with Cython's profiling hooks

@@ -39,8 +39,9 @@ def analyse(source, path: str):
     return module, resolution, typing, warnings
 
 
-def transpile(source, path: str, module_name: str, *, typed: bool = True) -> Transpiled:
+def transpile(source, path: str, module_name: str, *, typed: bool = True, profile: bool = False) -> Transpiled:
     module, resolution, typing, warnings = analyse(source, path)
     program = lower(module, resolution, typing, module_name, typed=typed)
+    program.profile = profile
     pyx = render_module(program)
     return Transpiled(module, pyx, warnings, [imp.source for imp in resolution.prism_imports])
