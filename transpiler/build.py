@@ -177,15 +177,22 @@ def c_compiler_command(c_path: Path, so_path: Path, options: BuildOptions) -> li
         flags.append(f"-fprofile-generate={options.profile_generate}")
     if options.profile_use:
         flags += [f"-fprofile-use={options.profile_use}", "-fprofile-correction", "-Wno-missing-profile"]
+    source, output = str(c_path), str(so_path)
+    if options.profile_generate or options.profile_use:
+        # PGO: compile from the (temporary) work dir by relative name so the profile data's file
+        # name and checksums do not depend on it and a later -fprofile-use build finds them.
+        flags.append(f"-fprofile-prefix-path={c_path.parent}")
+        source = c_path.name
+        output = so_path.name if so_path.parent == c_path.parent else output
     flags += list(options.extra_cflags)
-    return cc + flags + [f"-I{d}" for d in includes] + [str(c_path), "-o", str(so_path)]
+    return cc + flags + [f"-I{d}" for d in includes] + [source, "-o", output]
 
 
 def compile_c(c_path: Path, so_path: Path, options: BuildOptions) -> None:
     command = c_compiler_command(c_path, so_path, options)
     if options.verbose:
         print(" ".join(shlex.quote(part) for part in command), file=sys.stderr)
-    proc = subprocess.run(command, capture_output=True, text=True)
+    proc = subprocess.run(command, capture_output=True, text=True, cwd=c_path.parent)
     if proc.returncode != 0:
         raise InternalCompilerError("the C compiler rejected the generated code:\n" + proc.stderr[-4000:])
 
