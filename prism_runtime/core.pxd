@@ -21,97 +21,185 @@ cdef int raise_zero_division() except -1
 cdef int raise_index() except -1
 cdef int raise_pow() except -1
 
-cdef inline long long i_add(long long a, long long b) except? -1:
-    cdef long long r
-    if __builtin_saddll_overflow(a, b, &r):
-        raise_overflow()
-    return r
+# Checked C arithmetic, written in C so that gcc can inline it freely (even into
+# recursive functions): the raise path is a cold, out-of-line function that looks
+# PrismError up on first use. Two forms of each operation:
+#   value form  `i_add(a, b)`            except? -1 (Cython tests PyErr_Occurred() on -1)
+#   status form `i_add_into(&out, a, b)` except -1  (no PyErr_Occurred(): used by
+#               transpiler/hoist.py so hot loops have no Python interaction)
+cdef extern from *:
+    """
+    #include <math.h>
+    static PyObject *prism_error_class = NULL;
+    static __attribute__((cold, noinline)) int prism_raise(const char *message) {
+        if (prism_error_class == NULL) {
+            PyObject *mod = PyImport_ImportModule("prism_runtime.errors");
+            if (mod != NULL) {
+                prism_error_class = PyObject_GetAttrString(mod, "PrismError");
+                Py_DECREF(mod);
+            }
+            if (prism_error_class == NULL) return -1;
+        }
+        PyErr_SetString(prism_error_class, message);
+        return -1;
+    }
+    #define PRISM_OVERFLOW() prism_raise("integer overflow")
+    #define PRISM_ZERO_DIV() prism_raise("division by zero")
+    #define PRISM_BAD_POW() prism_raise("invalid power: negative exponent or fractional power of a negative number")
+    #define PRISM_UNLIKELY(x) __builtin_expect(!!(x), 0)
 
-cdef inline long long i_sub(long long a, long long b) except? -1:
-    cdef long long r
-    if __builtin_ssubll_overflow(a, b, &r):
-        raise_overflow()
-    return r
+    static inline int prism_i_add_into(long long *out, long long a, long long b) {
+        return PRISM_UNLIKELY(__builtin_saddll_overflow(a, b, out)) ? PRISM_OVERFLOW() : 0;
+    }
+    static inline int prism_i_sub_into(long long *out, long long a, long long b) {
+        return PRISM_UNLIKELY(__builtin_ssubll_overflow(a, b, out)) ? PRISM_OVERFLOW() : 0;
+    }
+    static inline int prism_i_mul_into(long long *out, long long a, long long b) {
+        return PRISM_UNLIKELY(__builtin_smulll_overflow(a, b, out)) ? PRISM_OVERFLOW() : 0;
+    }
+    static inline int prism_i_neg_into(long long *out, long long a) {
+        if (PRISM_UNLIKELY(a == LLONG_MIN)) return PRISM_OVERFLOW();
+        *out = -a; return 0;
+    }
+    static inline int prism_i_abs_into(long long *out, long long a) {
+        if (PRISM_UNLIKELY(a == LLONG_MIN)) return PRISM_OVERFLOW();
+        *out = a < 0 ? -a : a; return 0;
+    }
+    static inline int prism_i_div_into(double *out, long long a, long long b) {
+        if (PRISM_UNLIKELY(b == 0)) return PRISM_ZERO_DIV();
+        *out = (double)a / (double)b; return 0;
+    }
+    /* Python's rule: the remainder has the sign of the divisor. */
+    static inline int prism_i_mod_into(long long *out, long long a, long long b) {
+        long long r;
+        if (PRISM_UNLIKELY(b == 0)) return PRISM_ZERO_DIV();
+        if (b == -1) { *out = 0; return 0; }
+        r = a % b;
+        if (r != 0 && ((r < 0) != (b < 0))) r += b;
+        *out = r; return 0;
+    }
+    static inline int prism_i_pow_into(long long *out, long long a, long long b) {
+        long long result = 1;
+        if (PRISM_UNLIKELY(b < 0)) return PRISM_BAD_POW();
+        while (b > 0) {
+            if ((b & 1) && __builtin_smulll_overflow(result, a, &result)) return PRISM_OVERFLOW();
+            b >>= 1;
+            if (b && __builtin_smulll_overflow(a, a, &a)) return PRISM_OVERFLOW();
+        }
+        *out = result; return 0;
+    }
+    static inline int prism_f_div_into(double *out, double a, double b) {
+        if (PRISM_UNLIKELY(b == 0.0)) return PRISM_ZERO_DIV();
+        *out = a / b; return 0;
+    }
+    static inline int prism_f_mod_into(double *out, double a, double b) {
+        double r;
+        if (PRISM_UNLIKELY(b == 0.0)) return PRISM_ZERO_DIV();
+        r = fmod(a, b);
+        if (r != 0.0) { if ((b < 0.0) != (r < 0.0)) r += b; }
+        else r = copysign(0.0, b);
+        *out = r; return 0;
+    }
+    static inline int prism_f_pow_into(double *out, double a, double b) {
+        if (PRISM_UNLIKELY(a == 0.0 && b < 0.0)) return PRISM_ZERO_DIV();
+        if (PRISM_UNLIKELY(a < 0.0 && b != floor(b))) return PRISM_BAD_POW();
+        *out = pow(a, b); return 0;
+    }
+    static inline int prism_check_index_into(Py_ssize_t *out, long long i, Py_ssize_t n) {
+        if (PRISM_UNLIKELY(i < 0 || i >= n)) return prism_raise("index out of range");
+        *out = (Py_ssize_t)i; return 0;
+    }
 
-cdef inline long long i_mul(long long a, long long b) except? -1:
-    cdef long long r
-    if __builtin_smulll_overflow(a, b, &r):
-        raise_overflow()
-    return r
-
-cdef inline long long i_neg(long long a) except? -1:
-    if a == LLONG_MIN:
-        raise_overflow()
-    return -a
-
-cdef inline long long i_abs(long long a) except? -1:
-    if a == LLONG_MIN:
-        raise_overflow()
-    return -a if a < 0 else a
-
-@cython.cdivision(True)
-cdef inline double i_div(long long a, long long b) except? -1:
-    if b == 0:
-        raise_zero_division()
-    return <double>a / <double>b
-
-@cython.cdivision(True)
-cdef inline long long i_mod(long long a, long long b) except? -1:
-    # Python's rule: the result has the sign of the divisor.
-    cdef long long r
-    if b == 0:
-        raise_zero_division()
-    if b == -1:
-        return 0
-    r = a % b
-    if r != 0 and ((r < 0) != (b < 0)):
-        r += b
-    return r
-
-cdef inline long long i_pow(long long a, long long b) except? -1:
-    cdef long long result = 1
-    if b < 0:
-        raise_pow()
-    while b > 0:
-        if b & 1:
-            result = i_mul(result, a)
-        b >>= 1
-        if b:
-            a = i_mul(a, a)
-    return result
-
-@cython.cdivision(True)
-cdef inline double f_div(double a, double b) except? -1:
-    if b == 0.0:
-        raise_zero_division()
-    return a / b
-
-cdef inline double f_mod(double a, double b) except? -1:
-    cdef double r
-    if b == 0.0:
-        raise_zero_division()
-    r = fmod(a, b)
-    if r != 0.0:
-        if (b < 0.0) != (r < 0.0):
-            r += b
-    else:
-        r = copysign(0.0, b)
-    return r
-
-cdef inline double f_pow(double a, double b) except? -1:
-    if a == 0.0 and b < 0.0:
-        raise_zero_division()
-    if a < 0.0 and b != floor(b):
-        raise_pow()
-    return pow(a, b)
-
-cdef inline double f_abs(double a) noexcept:
-    return fabs(a)
-
-cdef inline Py_ssize_t check_index(long long i, Py_ssize_t n) except -1:
-    if i < 0 or i >= n:
-        raise_index()
-    return <Py_ssize_t>i
+    /* Value forms, spelled out: gcc inlines this shape (a plain early return on
+       the cold path) into recursive callers, which it does not do when the value
+       form merely wraps the status form. */
+    #define PRISM_OVERFLOW_OP(name, builtin) \
+        static inline long long prism_##name(long long a, long long b) { \
+            long long r; \
+            if (PRISM_UNLIKELY(builtin(a, b, &r))) { PRISM_OVERFLOW(); return -1; } \
+            return r; }
+    PRISM_OVERFLOW_OP(i_add, __builtin_saddll_overflow)
+    PRISM_OVERFLOW_OP(i_sub, __builtin_ssubll_overflow)
+    PRISM_OVERFLOW_OP(i_mul, __builtin_smulll_overflow)
+    static inline long long prism_i_neg(long long a) {
+        if (PRISM_UNLIKELY(a == LLONG_MIN)) { PRISM_OVERFLOW(); return -1; }
+        return -a; }
+    static inline long long prism_i_abs(long long a) {
+        if (PRISM_UNLIKELY(a == LLONG_MIN)) { PRISM_OVERFLOW(); return -1; }
+        return a < 0 ? -a : a; }
+    static inline double prism_i_div(long long a, long long b) {
+        if (PRISM_UNLIKELY(b == 0)) { PRISM_ZERO_DIV(); return -1; }
+        return (double)a / (double)b; }
+    static inline double prism_f_div(double a, double b) {
+        if (PRISM_UNLIKELY(b == 0.0)) { PRISM_ZERO_DIV(); return -1; }
+        return a / b; }
+    static inline Py_ssize_t prism_check_index(long long i, Py_ssize_t n) {
+        if (PRISM_UNLIKELY(i < 0 || i >= n)) { prism_raise("index out of range"); return -1; }
+        return (Py_ssize_t)i; }
+    /* Reading a typed array element: bounds check, borrowed reference, exact-type
+       fast path; anything else numeric (ints, Conf, numpy scalars) goes through
+       the number protocol. */
+    static inline int prism_list_float_at_into(double *out, PyObject *list, long long i) {
+        PyObject *item; double d;
+        if (PRISM_UNLIKELY(list == Py_None)) return prism_raise("cannot index null");
+        if (PRISM_UNLIKELY(i < 0 || i >= PyList_GET_SIZE(list))) return prism_raise("index out of range");
+        item = PyList_GET_ITEM(list, (Py_ssize_t)i);
+        if (PyFloat_CheckExact(item)) { *out = PyFloat_AS_DOUBLE(item); return 0; }
+        d = PyFloat_AsDouble(item);
+        if (d == -1.0 && PyErr_Occurred()) return -1;
+        *out = d; return 0;
+    }
+    static inline int prism_list_int_at_into(long long *out, PyObject *list, long long i) {
+        PyObject *item; long long v;
+        if (PRISM_UNLIKELY(list == Py_None)) return prism_raise("cannot index null");
+        if (PRISM_UNLIKELY(i < 0 || i >= PyList_GET_SIZE(list))) return prism_raise("index out of range");
+        item = PyList_GET_ITEM(list, (Py_ssize_t)i);
+        if (PRISM_UNLIKELY(PyBool_Check(item) || !PyIndex_Check(item)))
+            return prism_raise("array element is not an int");
+        v = PyLong_AsLongLong(item);
+        if (v == -1 && PyErr_Occurred()) return -1;
+        *out = v; return 0;
+    }
+    /* The rarer operations share their status form's body. */
+    #define PRISM_VALUE_FORM(name, type, params, args) \
+        static inline type prism_##name params { type r; if (prism_##name##_into args) return (type)-1; return r; }
+    PRISM_VALUE_FORM(i_mod, long long, (long long a, long long b), (&r, a, b))
+    PRISM_VALUE_FORM(i_pow, long long, (long long a, long long b), (&r, a, b))
+    PRISM_VALUE_FORM(f_mod, double, (double a, double b), (&r, a, b))
+    PRISM_VALUE_FORM(f_pow, double, (double a, double b), (&r, a, b))
+    PRISM_VALUE_FORM(list_float_at, double, (PyObject *list, long long i), (&r, list, i))
+    PRISM_VALUE_FORM(list_int_at, long long, (PyObject *list, long long i), (&r, list, i))
+    static inline double prism_f_abs(double a) { return fabs(a); }
+    """
+    long long i_add "prism_i_add"(long long a, long long b) except? -1
+    long long i_sub "prism_i_sub"(long long a, long long b) except? -1
+    long long i_mul "prism_i_mul"(long long a, long long b) except? -1
+    long long i_neg "prism_i_neg"(long long a) except? -1
+    long long i_abs "prism_i_abs"(long long a) except? -1
+    double i_div "prism_i_div"(long long a, long long b) except? -1
+    long long i_mod "prism_i_mod"(long long a, long long b) except? -1
+    long long i_pow "prism_i_pow"(long long a, long long b) except? -1
+    double f_div "prism_f_div"(double a, double b) except? -1
+    double f_mod "prism_f_mod"(double a, double b) except? -1
+    double f_pow "prism_f_pow"(double a, double b) except? -1
+    double f_abs "prism_f_abs"(double a) noexcept
+    Py_ssize_t check_index "prism_check_index"(long long i, Py_ssize_t n) except? -1
+    int i_add_into "prism_i_add_into"(long long *out, long long a, long long b) except -1
+    int i_sub_into "prism_i_sub_into"(long long *out, long long a, long long b) except -1
+    int i_mul_into "prism_i_mul_into"(long long *out, long long a, long long b) except -1
+    int i_neg_into "prism_i_neg_into"(long long *out, long long a) except -1
+    int i_abs_into "prism_i_abs_into"(long long *out, long long a) except -1
+    int i_div_into "prism_i_div_into"(double *out, long long a, long long b) except -1
+    int i_mod_into "prism_i_mod_into"(long long *out, long long a, long long b) except -1
+    int i_pow_into "prism_i_pow_into"(long long *out, long long a, long long b) except -1
+    int f_div_into "prism_f_div_into"(double *out, double a, double b) except -1
+    int f_mod_into "prism_f_mod_into"(double *out, double a, double b) except -1
+    int f_pow_into "prism_f_pow_into"(double *out, double a, double b) except -1
+    int check_index_into "prism_check_index_into"(Py_ssize_t *out, long long i, Py_ssize_t n) except -1
+    double list_float_at "prism_list_float_at"(list xs, long long i) except? -1
+    long long list_int_at "prism_list_int_at"(list xs, long long i) except? -1
+    int list_float_at_into "prism_list_float_at_into"(double *out, list xs, long long i) except -1
+    int list_int_at_into "prism_list_int_at_into"(long long *out, list xs, long long i) except -1
 
 cdef class Obj(dict):
     pass

@@ -76,6 +76,7 @@ class Cast(Expr):
     ctype: str
     value: Expr
     checked: bool = False           # <T?>x: type-tested cast for extension types
+    from_object: bool = False       # converts a Python object (may raise), not C to C
     kind: ClassVar[str] = "cast"
 
 
@@ -231,6 +232,16 @@ class Try(Stmt):
     finalbody: Optional[list]
     line: int
     kind: ClassVar[str] = "try"
+
+
+@dataclass
+class CheckedOp(Stmt):
+    """`_rt.<func>_into(&out, args...)`: a checked C operation writing its result to a C local."""
+    func: str
+    out: str
+    args: list
+    line: int
+    kind: ClassVar[str] = "checked"
 
 
 @dataclass

@@ -96,8 +96,11 @@ class Lowerer(ExprLowering):
         main = self.res.top_functions.get("main")
         # Names mangled away from keywords are also published under their Prism spelling,
         # so Python callers can getattr(module, "class"); shadowing renames are private.
+        # Only names declared by top-level statements: a `let` inside a block may never run.
+        top_decls = {id(s) for s in self.module.body}
         exports = [(s.name, s.py_name) for s in self.res.module_scope.symbols
-                   if s.py_name != s.name and s.py_name == ident(s.name) and s.kind in ("fn", "struct", "global")]
+                   if s.py_name != s.name and s.py_name == ident(s.name) and s.kind in ("fn", "struct", "global")
+                   and id(s.decl) in top_decls]
         return ir.Module(self.module_name, self.module.path, imports, structs, functions, toplevel,
                          is_async, top_globals, self.res.decls[id(main)].py_name if main else None, exports)
 
@@ -146,7 +149,8 @@ class Lowerer(ExprLowering):
         if conf is None and isinstance(node, ast.FnDecl) and node.confidence is not None:
             conf = node.confidence          # computed confidence: checked at run time
         nested = self.fn_scope is not self.res.module_scope
-        flavor = "async def" if is_async else "def" if (scope.has_closures or nested
+        # cpdef cannot hold closures or take decorators (attributes such as #[test]).
+        flavor = "async def" if is_async else "def" if (scope.has_closures or nested or decorators
                                                         or isinstance(node, ast.Lambda)) else "cpdef"
         # Defaults are evaluated where the function is defined, so lower them out here.
         defaults = {id(p): self.coerce(self.expr(p.default), self.t(p.default), pt)

@@ -50,10 +50,11 @@ class ExprLowering:
         if have_c == "object":
             unwrapped = ir.RtCall("_cf", "value_of", [value])
             if want_c in ("long long", "double"):
-                return ir.RtCall("_rt", "as_int" if want_c == "long long" else "as_float", [unwrapped])
+                return ir.Cast(want_c, ir.RtCall("_rt", "as_int" if want_c == "long long" else "as_float",
+                                                  [unwrapped]), from_object=True)
             if want_c == "bint":
                 return ir.RtCall("_rt", "truthy", [unwrapped])
-            return ir.Cast(want_c, unwrapped, checked=True)
+            return ir.Cast(want_c, unwrapped, checked=True, from_object=True)
         return value
 
     def boxed(self, e) -> ir.Expr:
@@ -113,7 +114,8 @@ class ExprLowering:
             # Module globals are Python objects; inside typed code read them at their type.
             t = self.ty.sym(sym)
             if T.ctype_of(t) != "object" and not (sym.owner is None and self.fn_scope is self.res.module_scope):
-                return ir.Cast(T.ctype_of(t), value, checked=T.ctype_of(t) not in ("long long", "double", "bint"))
+                return ir.Cast(T.ctype_of(t), value, checked=T.ctype_of(t) not in ("long long", "double", "bint"),
+                               from_object=True)
         return value
 
     def runtime_alias(self, name: str) -> str:
@@ -233,8 +235,16 @@ class ExprLowering:
         ot = self.t(e.obj)
         it = self.t(e.index)
         obj, index = self.expr(e.obj), self.expr(e.index)
+        if self.typed and ot.kind == "array" and not ot.conf and it == T.INT and \
+                T.ctype_of(ot.element) in ("double", "long long"):
+            return ir.RtCall("_rt", "list_float_at" if T.ctype_of(ot.element) == "double" else "list_int_at",
+                             [obj, index])
         if self.typed and ot.kind == "array" and not ot.conf and it == T.INT:
-            return ir.Item(obj, ir.RtCall("_rt", "check_index", [index, ir.Call(ir.Var("len"), [obj])]))
+            item = ir.Item(obj, ir.RtCall("_rt", "check_index", [index, ir.Call(ir.Var("len"), [obj])]))
+            element = T.ctype_of(ot.element)
+            # A list holds objects: read a typed element straight into its C type.
+            return ir.Cast(element, item, checked=element not in ("long long", "double", "bint"), from_object=True) \
+                if element != "object" else item
         return ir.RtCall("_rt", "get_index", [obj, index])
 
     def x_Slice(self, e):

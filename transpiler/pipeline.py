@@ -5,6 +5,7 @@
            --infer.infer----------> Typing         (types)
            --check.check----------> warnings       (static errors raise)
            --lower.lower----------> ir.Module      (view models)
+           --hoist.hoist_module---> ir.Module      (checked C ops out of pure statements)
            --render.render_module-> .pyx text      (Jinja templates)
 
 `build` takes the .pyx from here to an extension module.
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 
 from transpiler import ast
 from transpiler.check import check
+from transpiler.hoist import hoist_module
 from transpiler.infer import infer
 from transpiler.lower import lower
 from transpiler.parser import parse_module
@@ -42,6 +44,7 @@ def analyse(source, path: str):
 def transpile(source, path: str, module_name: str, *, typed: bool = True, profile: bool = False) -> Transpiled:
     module, resolution, typing, warnings = analyse(source, path)
     program = lower(module, resolution, typing, module_name, typed=typed)
+    hoist_module(program)
     program.profile = profile
     pyx = render_module(program)
     return Transpiled(module, pyx, warnings, [imp.source for imp in resolution.prism_imports])

@@ -1,0 +1,38 @@
+"""CPython versions of bench/kernels/core_kernels.prism (the baseline a Python user has)."""
+
+
+def accumulate(n):
+    s = 0.0
+    for i in range(n):
+        s += i * 0.5
+    return s
+
+
+def fib(n):
+    if n < 2:
+        return n
+    return fib(n - 1) + fib(n - 2)
+
+
+def mandelbrot(w, h, max_iter):
+    count = 0
+    for py in range(h):
+        for px in range(w):
+            x0 = px * 3.5 / w - 2.5
+            y0 = py * 2.0 / h - 1.0
+            x = y = 0.0
+            i = 0
+            while x * x + y * y <= 4.0 and i < max_iter:
+                x, y = x * x - y * y + x0, 2.0 * x * y + y0
+                i += 1
+            if i == max_iter:
+                count += 1
+    return count
+
+
+def weighted_average(values, weights):
+    total = wsum = 0.0
+    for v, w in zip(values, weights):
+        total += v * w
+        wsum += w
+    return total / wsum

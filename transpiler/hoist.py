@@ -1,0 +1,156 @@
+"""Hoisting checked C operations out of side-effect-free statements.
+
+Runs on IR functions after `lower`. Overflow- and zero-checked operations are
+first lowered as expressions (`_rt.i_add(a, b)`, declared `except? -1`), which
+makes Cython test PyErr_Occurred() whenever the result happens to be -1. In a
+statement whose every other part is free of side effects, the same operations
+can run first, in evaluation order, through the status-returning forms
+(`except -1`), leaving the hot loop with no Python interaction at all:
+
+    s = (s + _rt.f_div(x, y))        ->   _rt.f_div_into(&_ph1, x, y)
+                                          s = (s + _ph1)
+
+Short-circuit operators and conditional expressions are barriers: nothing is
+hoisted out of their later operands, which may not run. Statements that call
+functions or touch Python objects are left alone.
+"""
+from __future__ import annotations
+
+from transpiler import ir
+
+# Checked runtime operation -> the C type of its result.
+CHECKED = {
+    "i_add": "long long", "i_sub": "long long", "i_mul": "long long", "i_mod": "long long",
+    "i_neg": "long long", "i_abs": "long long", "i_pow": "long long",
+    "i_div": "double", "f_div": "double", "f_mod": "double", "f_pow": "double",
+    "check_index": "Py_ssize_t", "list_float_at": "double", "list_int_at": "long long",
+}
+_PURE_BIN = {"+", "-", "*", "/", "==", "!=", "<", "<=", ">", ">="}
+
+
+class _Hoister:
+    def __init__(self, fn: ir.Function):
+        self.fn = fn
+        self.counter = 0
+
+    def temp(self, ctype: str) -> str:
+        self.counter += 1
+        name = f"_ph{self.counter}"
+        self.fn.locals.append((name, ctype))
+        return name
+
+    # ------------------------------------------------------------ purity
+    def pure(self, e) -> bool:
+        k = e.kind
+        if k in ("lit", "var"):
+            return True
+        if k == "bin":
+            return e.op in _PURE_BIN and self.pure(e.left) and self.pure(e.right)
+        if k == "un":
+            return self.pure(e.operand)
+        if k == "cast":
+            if e.from_object:
+                return e.value.kind == "item" and self.pure(e.value)
+            return self.pure(e.value)
+        if k == "rt":
+            return e.module == "_rt" and e.func in CHECKED and all(self.pure(a) for a in e.args)
+        if k == "item":
+            return e.obj.kind == "var" and self.pure(e.index)
+        if k == "call":
+            return e.func.kind == "var" and e.func.name == "len" and len(e.args) == 1 \
+                and not e.kwargs and not e.dict_kwargs and e.args[0].kind == "var"
+        return False
+
+    # ------------------------------------------------------------ extraction
+    def extract(self, e, pre: list, line: int):
+        """Rewrite e, moving checked operations (in evaluation order) into pre."""
+        k = e.kind
+        if k == "bin":
+            e.left = self.extract(e.left, pre, line)
+            e.right = self.extract(e.right, pre, line)
+            return e
+        if k == "un":
+            e.operand = self.extract(e.operand, pre, line)
+            return e
+        if k == "cast":
+            e.value = self.extract(e.value, pre, line)
+            if e.from_object:
+                out = self.temp(e.ctype)
+                pre.append(ir.Assign(ir.Var(out), e, line))
+                return ir.Var(out)
+            return e
+        if k == "item":
+            e.index = self.extract(e.index, pre, line)
+            return e
+        if k == "rt":
+            e.args = [self.extract(a, pre, line) for a in e.args]
+            out = self.temp(CHECKED[e.func])
+            pre.append(ir.CheckedOp(e.func, out, e.args, line))
+            return ir.Var(out)
+        return e
+
+    def statement(self, s, out: list) -> None:
+        k = s.kind
+        if k == "assign" and s.target.kind == "var" and self.pure(s.value) and _has_checked(s.value):
+            pre: list = []
+            s.value = self.extract(s.value, pre, s.line)
+            out.extend(pre)
+        elif k in ("expr", "return") and getattr(s, "value" if k == "return" else "expr", None) is not None:
+            field = "value" if k == "return" else "expr"
+            value = getattr(s, field)
+            if self.pure(value) and _has_checked(value):
+                pre = []
+                setattr(s, field, self.extract(value, pre, s.line))
+                out.extend(pre)
+        elif k == "if":
+            s.branches = [(cond, self.block(body)) for cond, body in s.branches]
+            if s.orelse is not None:
+                s.orelse = self.block(s.orelse)
+        elif k in ("while", "for_range", "for_in"):
+            s.body = self.block(s.body)
+        elif k == "try":
+            s.body = self.block(s.body)
+            if s.handler is not None:
+                s.handler = self.block(s.handler)
+            if s.finalbody is not None:
+                s.finalbody = self.block(s.finalbody)
+        elif k == "def":
+            hoist_function(s.function)
+        out.append(s)
+
+    def block(self, stmts: list) -> list:
+        out: list = []
+        for s in stmts:
+            self.statement(s, out)
+        return out
+
+
+def _has_checked(e) -> bool:
+    if e.kind == "rt" and e.func in CHECKED:
+        return True
+    if e.kind == "cast" and e.from_object:
+        return True
+    return any(_has_checked(child) for child in _children(e))
+
+
+def _children(e):
+    for name in ("left", "right", "operand", "value", "obj", "index"):
+        child = getattr(e, name, None)
+        if isinstance(child, ir.Expr):
+            yield child
+    for a in getattr(e, "args", ()) or ():
+        if isinstance(a, ir.Expr):
+            yield a
+
+
+def hoist_function(fn: ir.Function) -> None:
+    """Rewrite fn's body in place (see the module docstring)."""
+    fn.body = _Hoister(fn).block(fn.body)
+
+
+def hoist_module(module: ir.Module) -> None:
+    for fn in module.functions:
+        hoist_function(fn)
+    for struct in module.structs:
+        for method in struct.methods:
+            hoist_function(method)
