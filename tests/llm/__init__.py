@@ -1,0 +1,1 @@
+"""Tests of `prism_runtime.llm` against a loopback OpenAI-compatible server (`openai_server.py`)."""
