@@ -1,9 +1,40 @@
 """Prism's Cython runtime. Generated modules `cimport` the submodules at C level;
-Python users import the public objects from here."""
+Python users import the public objects from here:
+
+    from prism_runtime import Context, ContextPool, Cache, LLMCache, TensorPool, HashMap, \
+        Metrics, MemoryTracker, PerfMonitor, log, PrismError
+
+The names load on first use (PEP 562), so a compiled Prism module that only
+needs `core` does not pay for numpy, rich or the LLM client at start-up.
+"""
+import importlib
+
 from prism_runtime.errors import PrismError
-from prism_runtime.context import Context
-from prism_runtime.pool import ContextPool, TensorPool
-from prism_runtime.cache import Cache, LLMCache
-from prism_runtime.hashmap import HashMap
-from prism_runtime.metrics import Metrics, MemoryTracker, PerfMonitor
-from prism_runtime.log import log
+
+_EXPORTS = {
+    "Context": "prism_runtime.context",
+    "ContextPool": "prism_runtime.pool",
+    "TensorPool": "prism_runtime.pool",
+    "Cache": "prism_runtime.cache",
+    "LLMCache": "prism_runtime.cache",
+    "HashMap": "prism_runtime.hashmap",
+    "Metrics": "prism_runtime.metrics",
+    "MemoryTracker": "prism_runtime.metrics",
+    "PerfMonitor": "prism_runtime.metrics",
+    "Conf": "prism_runtime.confidence",
+    "llm": "prism_runtime.llm",
+}
+
+__all__ = ["PrismError", "log", *_EXPORTS]
+
+
+def __getattr__(name):
+    if name == "log":
+        # The logger object, not the submodule of the same name.
+        value = importlib.import_module("prism_runtime.log").log
+    elif name in _EXPORTS:
+        value = getattr(importlib.import_module(_EXPORTS[name]), name)
+    else:
+        raise AttributeError(f"module 'prism_runtime' has no attribute {name!r}")
+    globals()[name] = value
+    return value

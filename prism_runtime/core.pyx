@@ -15,7 +15,6 @@ Semantics implemented here (see docs/language.md):
   takes the larger, unary operators keep it.
 - `print` writes `true`, `false`, `null`, strings quoted inside containers.
 """
-import asyncio
 import importlib
 import sys
 
@@ -628,6 +627,7 @@ def import_prism(str importer, str spec, attr):
 
 def run_toplevel(coroutine_function):
     """Run a module's top level when it awaits (top-level `await`)."""
+    import asyncio      # only programs that await pay for importing asyncio
     try:
         asyncio.get_running_loop()
     except RuntimeError:

@@ -70,6 +70,10 @@ def find_source(directory: Path, leaf: str):
 
 
 class PrismFinder(importlib.abc.MetaPathFinder):
+    """Finds `name.prism` on the search path. Finding is cheap; compiling happens in
+    `PrismLoader.create_module`, because CPython calls find_spec with the global
+    import lock held and a build may import modules or start threads."""
+
     def find_spec(self, fullname, path, target=None):
         leaf = fullname.rpartition(".")[2]
         if fullname in _RESERVED_MODULES or fullname.partition(".")[0] in _RESERVED_MODULES:
@@ -80,14 +84,26 @@ class PrismFinder(importlib.abc.MetaPathFinder):
             except (OSError, ValueError):
                 continue
             if source is not None:
-                return self._spec(fullname, source)
+                spec = importlib.machinery.ModuleSpec(fullname, PrismLoader(source), origin=str(source))
+                spec.has_location = True
+                return spec
         return None
 
-    def _spec(self, fullname, source: Path):
+
+class PrismLoader(importlib.abc.Loader):
+    """Builds (or fetches from the cache) the extension for one .prism file, then
+    loads it like any extension module."""
+
+    def __init__(self, source: Path):
+        self.source = source
+        self._extension_loader = None
+
+    def create_module(self, spec):
         from transpiler.build import InternalCompilerError, as_compile_error, build_module
         from transpiler.diagnostics import CompileError, render
+        source = self.source
         try:
-            result = build_module(source, fullname, current_options())
+            result = build_module(source, spec.name, current_options())
         except CompileError as exc:
             raise PrismCompileFailure(exc, source, render(exc, _read_text(source), str(source))) from None
         except InternalCompilerError as exc:
@@ -95,10 +111,12 @@ class PrismFinder(importlib.abc.MetaPathFinder):
             raise PrismCompileFailure(err, source, render(err, None, str(source))) from None
         for warning in result.warnings:
             print(f"{source}:{warning}", file=sys.stderr)
-        loader = importlib.machinery.ExtensionFileLoader(fullname, str(result.extension))
-        spec = importlib.util.spec_from_file_location(fullname, str(result.extension), loader=loader)
-        spec.prism_source = str(source)
-        return spec
+        spec.origin = str(result.extension)        # becomes the module's __file__
+        self._extension_loader = importlib.machinery.ExtensionFileLoader(spec.name, spec.origin)
+        return self._extension_loader.create_module(spec)
+
+    def exec_module(self, module):
+        self._extension_loader.exec_module(module)
 
 
 def _read_text(path: Path):

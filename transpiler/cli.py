@@ -84,6 +84,15 @@ def prismc_main(file: Path, out_dir, emit, annotate, verbose, opt_level, untyped
         fail(exc, file)
     except InternalCompilerError as exc:
         fail(as_compile_error(exc, str(file)), file)
+    except Exception as exc:  # a bug in a compiler pass: still a diagnostic, never a traceback
+        fail(_internal_error(exc, file), file)
+
+
+def _internal_error(exc: Exception, file: Path) -> CompileError:
+    import traceback
+    frame = traceback.extract_tb(exc.__traceback__)[-1]
+    where = f"{Path(frame.filename).name}:{frame.lineno}"
+    return as_compile_error(InternalCompilerError(f"{type(exc).__name__}: {exc} (at {where})"), str(file))
 
 
 def _compile_prism_imports(file: Path, out_dir: Path, options: BuildOptions, seen=None) -> None:
@@ -130,6 +139,16 @@ def run_cmd(file, opt_level, untyped):
     run_file(file, BuildOptions(opt_level=opt_level, typed=not untyped))
 
 
+def _display_path(path: str) -> str:
+    """A path as the user would write it: relative to the working directory when inside it."""
+    import os
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return path
+    return path if rel.startswith("..") else rel
+
+
 def run_file(file: Path, options: BuildOptions) -> None:
     from prism_runtime.install import PrismCompileFailure
     from transpiler import runner
@@ -149,7 +168,7 @@ def run_file(file: Path, options: BuildOptions) -> None:
         where = runner.prism_location(exc)
         message = runner.error_message(exc)
         if where is not None:
-            click.echo(f"{where[0]}:{where[1]}: error: {message}", err=True)
+            click.echo(f"{_display_path(where[0])}:{where[1]}: error: {message}", err=True)
         else:
             click.echo(f"{file}: error: {message}", err=True)
         sys.exit(1)
@@ -166,6 +185,8 @@ def check_cmd(file):
         _module, _res, _ty, warnings = analyse(file.read_bytes(), str(file))
     except CompileError as exc:
         fail(exc, file)
+    except Exception as exc:
+        fail(_internal_error(exc, file), file)
     _print_warnings(file, [w.short() for w in warnings])
     click.echo(f"{file}: ok")
 
