@@ -26,7 +26,7 @@ tests independent when they share a server:
 
 Counters (thread-safe): `requests` (total), `in_flight`, `max_in_flight`,
 `attempts[prompt]`, and `received` (the JSON bodies, in arrival order).
-`reset_counters()` zeroes them. Used only by tests and `bench/bench_llm.py`;
+`reset_counters()` zeroes them (except the live `in_flight`). Used only by tests and `bench/bench_llm.py`;
 talks to nothing else.
 """
 from __future__ import annotations
@@ -197,10 +197,11 @@ class FakeOpenAIServer:
         self._thread = None
 
     def reset_counters(self):
+        """Zero the counters; `in_flight` is a live gauge and is kept (a handler may still be finishing)."""
         with self._lock:
             self.requests = 0
-            self.in_flight = 0
-            self.max_in_flight = 0
+            self.in_flight = getattr(self, "in_flight", 0)
+            self.max_in_flight = self.in_flight
             self.attempts: dict[str, int] = {}
             self.received: list[dict] = []
             self.times: list[float] = []

@@ -140,13 +140,15 @@ def test_cancelling_a_batch_cancels_its_requests(server, make_llm):
         await llm.generate("warm-up")
         server.reset_counters()
         task = asyncio.ensure_future(llm.generate_batch([f"[latency=0.4] {i}" for i in range(10)], max_concurrent=2))
-        await asyncio.sleep(0.1)
+        deadline = time.monotonic() + 2.0
+        while server.in_flight < 2 and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
         assert server.in_flight == 2
         t0 = time.perf_counter()
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
-        assert time.perf_counter() - t0 < 0.1          # did not wait for the in-flight answers
+        assert time.perf_counter() - t0 < 0.3          # did not wait for the 0.4 s answers
         await asyncio.sleep(0.45)                      # the two server handlers finish sleeping
         return [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
 
