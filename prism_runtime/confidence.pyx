@@ -161,3 +161,38 @@ cpdef object at_least(object v, object threshold):
 cpdef bint conf_between(object v, object lo, object hi) except -1:
     cdef double c = conf_of(v)
     return value_of(lo) <= c <= value_of(hi)
+
+
+# ---------------------------------------------------------------- unboxed scalars (see confidence.pxd)
+
+cdef double checked_factor(double factor) except? -1:
+    """A computed confidence factor, checked to lie in [0, 1]."""
+    if not (0.0 <= factor <= 1.0):
+        from prism_runtime.core import to_str
+        raise PrismError(f"confidence {to_str(factor)} is outside [0, 1]")
+    return factor
+
+
+cdef cfloat unbox_cfloat(object o) except *:
+    cdef cfloat r
+    r.c = conf_of(o)
+    r.v = value_of(o)
+    return r
+
+
+cdef cint unbox_cint(object o) except *:
+    cdef cint r
+    cdef object v = value_of(o)
+    if type(v) is bool or not isinstance(v, int):
+        raise PrismError(f"expected int, found {type(v).__name__}")
+    r.c = conf_of(o)
+    r.v = v
+    return r
+
+
+cdef cbool unbox_cbool(object o) except *:
+    cdef cbool r
+    from prism_runtime.core import truthy
+    r.c = conf_of(o)
+    r.v = truthy(o)
+    return r

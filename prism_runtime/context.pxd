@@ -23,6 +23,7 @@ cdef object enter(object ctx_or_name)
 cdef int exit(object token) except -1
 cpdef object current()
 cdef void note_confidence(double c) noexcept
+cdef int* hooks_ptr() noexcept     # nonzero while any context or monitor listens (read inline by generated code)
 
 # PerfMonitor support (metrics.pyx)
 cdef void watch_flow(int delta) noexcept

@@ -220,6 +220,12 @@ cdef void note_confidence(double c) noexcept:
         (<Context>cur)._conf_count += 1
 
 
+cdef int* hooks_ptr() noexcept:
+    """Where generated code reads whether anyone listens, so reporting a confidence
+    costs one inline branch when nobody does."""
+    return &_hooks
+
+
 cdef void watch_flow(int delta) noexcept:
     global _hooks, _watchers
     _watchers += delta

@@ -28,7 +28,7 @@ from transpiler import types as T
 from transpiler.builtins import RUNTIME_GLOBALS, STD_MODULES
 from transpiler.escape import ident
 from transpiler.infer import Typing, always_exits, arith_type
-from transpiler.lower_expr import ExprLowering
+from transpiler.lower_expr import CONF_STRUCT, ExprLowering
 from transpiler.resolve import FunctionScope, Resolution, Symbol
 
 
@@ -52,7 +52,8 @@ class Lowerer(ExprLowering):
         self.temp_counter = 0
         self.fn_scope = res.module_scope
         self.state = _FnState(res.module_scope, module, T.ANY, None, False)
-        self.loop_defer_depth = 0
+        self.reps: dict = {}                 # id(ast expr) -> representation (see ExprLowering.rep)
+        self.synthesized: list = []          # AST nodes made here (kept alive: reps are keyed by id)
 
     # ------------------------------------------------------------ helpers
     def temp(self, prefix: str = "_pt") -> str:
@@ -67,7 +68,10 @@ class Lowerer(ExprLowering):
     def sym_ctype(self, sym: Symbol) -> str:
         if not self.typed or sym.kind != "local" or sym.captured or not self.state.typed_locals:
             return "object"
-        return T.ctype_of(self.ty.sym(sym))
+        t = self.ty.sym(sym)
+        if t.conf and t.kind in CONF_STRUCT and isinstance(sym.decl, ast.Let):
+            return CONF_STRUCT[t.kind]          # a confident scalar local travels unboxed
+        return T.ctype_of(t)
 
     def needs_def(self, fn: ir.Function) -> bool:
         return bool(fn.locals)
@@ -218,29 +222,38 @@ class Lowerer(ExprLowering):
             if isinstance(s, ast.ExprStmt) else getattr(self, "s_" + type(s).__name__)(s)
         return self.pre + produced
 
-    def assign_to(self, sym: Symbol, value: ir.Expr, vtype: T.Type, line: int) -> ir.Stmt:
-        want = self.sym_type(sym) if self.sym_ctype(sym) != "object" else T.ANY
-        return ir.Assign(ir.Var(sym.py_name), self.coerce(value, vtype, want), line)
+    def assign_to(self, sym: Symbol, value_ast, line: int) -> ir.Stmt:
+        """`name = value`, converting the value's representation to the variable's."""
+        want_rep = self.sym_ctype(sym)
+        want = self.sym_type(sym) if want_rep != "object" else T.ANY
+        value = self.expr_raw(value_ast)
+        return ir.Assign(ir.Var(sym.py_name), self.coerce(value, self.t(value_ast), want,
+                                                           self.rep(value_ast), want_rep), line)
 
     def s_Let(self, s: ast.Let):
         sym = self.res.decls[id(s)]
         if s.value is None:
             return [ir.Assign(ir.Var(sym.py_name), ir.Lit(None), s.span.line)] \
                 if self.sym_ctype(sym) == "object" else []
-        value = self.expr(s.value)
-        return [self.assign_to(sym, value, self.t(s.value), s.span.line)]
+        return [self.assign_to(sym, s.value, s.span.line)]
 
     def s_Assign(self, s: ast.Assign):
         line = s.span.line
         target = s.target
+        if isinstance(target, ast.Name):
+            value_ast = s.value
+            if s.op != "=":
+                # `x op= v` is `x = x op v`, lowered like any binary expression.
+                value_ast = ast.Binary(s.op[0], target, s.value, s.span)
+                self.synthesized.append(value_ast)
+                self.ty.exprs[id(value_ast)] = arith_type(s.op[0], self.ty.of(target), self.ty.of(s.value))
+            return [self.assign_to(self.res.names[id(target)], value_ast, line)]
         if s.op == "=":
             value, vtype = self.expr(s.value), self.t(s.value)
         else:
             vtype = arith_type(s.op[0], self.t(target), self.t(s.value))
             value = self.arith(s.op[0], self.expr(target), self.expr(s.value), self.t(target),
                                self.t(s.value), vtype)
-        if isinstance(target, ast.Name):
-            return [self.assign_to(self.res.names[id(target)], value, vtype, line)]
         if isinstance(target, ast.Member):
             ot = self.t(target.obj)
             obj = self.expr(target.obj)

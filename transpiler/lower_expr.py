@@ -18,12 +18,21 @@ from transpiler import ir
 from transpiler import types as T
 from transpiler.builtins import BUILTINS, RUNTIME_GLOBALS
 from transpiler.escape import ident, is_plain_attribute
+from transpiler.infer import literal_number
 
 _INT_OPS = {"+": "i_add", "-": "i_sub", "*": "i_mul", "%": "i_mod", "/": "i_div"}
 _FLOAT_OPS = {"+": "+", "-": "-", "*": "*"}
 _GENERIC = {"+": "add", "-": "sub", "*": "mul", "/": "div", "%": "mod", "**": "pow_",
             "==": "eq", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge"}
 _C_COMPARE = {"==": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
+
+# Unboxed confident scalars (value + confidence as a C struct, see confidence.pxd).
+CONF_STRUCT = {"float": "_cf.cfloat", "int": "_cf.cint", "bool": "_cf.cbool"}
+STRUCTS = frozenset(CONF_STRUCT.values())
+_PREFIX = {"_cf.cfloat": "cf", "_cf.cint": "ci", "_cf.cbool": "cb"}
+_C_SCALAR = frozenset({"long long", "double", "bint"})
+_STRUCT_ARITH = {"+": "add", "-": "sub", "*": "mul", "/": "div", "%": "mod"}
+_STRUCT_CMP = {"<": "lt", "<=": "le", ">": "gt", ">=": "ge", "==": "eq", "!=": "ne"}
 
 
 class ExprLowering:
@@ -36,13 +45,17 @@ class ExprLowering:
     def is_c(self, t: T.Type) -> bool:
         return self.typed and T.is_c_scalar(t)
 
-    def coerce(self, value: ir.Expr, have: T.Type, want: T.Type) -> ir.Expr:
-        """Convert `value` (of type have) for a place of type want."""
+    def coerce(self, value: ir.Expr, have: T.Type, want: T.Type, have_rep=None, want_rep=None) -> ir.Expr:
+        """Convert `value` (of type have, represented as have_rep) for a place of type want."""
         if not self.typed:
             return value
-        want_c, have_c = T.ctype_of(want), T.ctype_of(have)
+        want_c, have_c = want_rep or T.ctype_of(want), have_rep or T.ctype_of(have)
         if want_c == have_c:
             return value
+        if want_c in STRUCTS:
+            return self.to_struct(value, have_c, want_c)
+        if have_c in STRUCTS:
+            return self.coerce(ir.RtCall("_cf", "box_" + have_c[4:], [value]), have, want, "object", want_c)
         if want_c == "double" and have_c == "long long":
             return ir.Cast("double", value)
         if want_c == "object":
@@ -64,6 +77,8 @@ class ExprLowering:
     def truth(self, e) -> ir.Expr:
         """Lower e as a C condition."""
         t = self.t(e)
+        if self.rep(e) == "_cf.cbool":
+            return ir.Attr(self.expr_raw(e), "v")
         value = self.expr(e)
         if self.typed and t.kind == "bool" and not t.conf:
             return value
@@ -73,8 +88,81 @@ class ExprLowering:
 
     # ------------------------------------------------------------ dispatch
     def expr(self, e) -> ir.Expr:
-        method = getattr(self, "x_" + type(e).__name__)
-        return method(e)
+        """Lower e to a C scalar or a Python object (unboxed confident values are boxed)."""
+        value = self.expr_raw(e)
+        r = self.rep(e)
+        if r in STRUCTS:
+            return ir.RtCall("_cf", "box_" + r[4:], [value])
+        return value
+
+    def expr_raw(self, e) -> ir.Expr:
+        """Lower e in its own representation (`rep`), which may be a confidence struct."""
+        return getattr(self, "x_" + type(e).__name__)(e)
+
+    def rep(self, e) -> str:
+        """How `expr_raw(e)` carries its value: a C type, a confidence struct, or object."""
+        cached = self.reps.get(id(e))
+        if cached is None:
+            cached = self.reps[id(e)] = self._rep(e)
+        return cached
+
+    def _rep(self, e) -> str:
+        if not self.typed:
+            return "object"
+        t = self.t(e)
+        if isinstance(e, ast.Name):
+            sym = self.res.names.get(id(e))
+            if sym is not None and sym.kind == "local":
+                return self.sym_ctype(sym)
+            return T.ctype_of(t)
+        if t.conf and t.kind in CONF_STRUCT and self.state.typed_locals:
+            unboxed = _C_SCALAR | STRUCTS
+            if isinstance(e, ast.Binary):
+                if e.op == "~>" and self.rep(e.left) in unboxed and \
+                        (literal_number(e.right) is not None or self.t(e.right) == T.FLOAT):
+                    return CONF_STRUCT[t.kind]
+                numeric = self.t(e.left).kind in T.NUMERIC and self.t(e.right).kind in T.NUMERIC
+                if (e.op in _STRUCT_ARITH or e.op in _STRUCT_CMP) and numeric and \
+                        self.rep(e.left) in unboxed and self.rep(e.right) in unboxed:
+                    return CONF_STRUCT[t.kind]
+            if isinstance(e, ast.Unary) and e.op in ("-", "+", "!") and self.rep(e.operand) in STRUCTS:
+                return CONF_STRUCT[t.kind]
+            return "object"
+        return T.ctype_of(t)
+
+    def to_struct(self, value: ir.Expr, have: str, struct: str) -> ir.Expr:
+        """Convert a value represented as `have` into the confidence struct `struct`."""
+        if have == struct:
+            return value
+        p = _PREFIX[struct]
+        if have in _C_SCALAR:
+            if struct == "_cf.cfloat" and have != "double":
+                value = ir.Cast("double", value)
+            return ir.RtCall("_cf", p + "_make", [value, ir.Lit(1.0)])
+        if have == "_cf.cint" and struct == "_cf.cfloat":
+            return ir.RtCall("_cf", "cf_from_ci", [value])
+        if have in STRUCTS:
+            value = ir.RtCall("_cf", "box_" + have[4:], [value])
+        return ir.RtCall("_cf", "unbox_" + struct[4:], [value])
+
+    def struct_binary(self, e) -> ir.Expr:
+        struct = self.rep(e)
+        p = _PREFIX[struct]
+        if e.op == "~>":
+            operand = self.to_struct(self.expr_raw(e.left), self.rep(e.left), struct)
+            factor = literal_number(e.right)
+            factor_ir = ir.Lit(factor) if factor is not None else \
+                ir.RtCall("_cf", "checked_factor", [self.expr(e.right)])
+            return ir.RtCall("_cf", p + "_with", [operand, factor_ir, ir.Var("_prism_hooks")])
+        if e.op in _STRUCT_CMP:
+            kind = "_cf.cfloat" if "float" in (self.t(e.left).kind, self.t(e.right).kind) else "_cf.cint"
+            name = _PREFIX[kind] + "_" + _STRUCT_CMP[e.op]
+        else:
+            kind = struct
+            name = p + "_" + _STRUCT_ARITH[e.op]
+        left = self.to_struct(self.expr_raw(e.left), self.rep(e.left), kind)
+        right = self.to_struct(self.expr_raw(e.right), self.rep(e.right), kind)
+        return ir.RtCall("_cf", name, [left, right])
 
     def x_IntLit(self, e):
         return ir.Lit(e.value)
@@ -130,6 +218,15 @@ class ExprLowering:
 
     def x_Unary(self, e):
         ot = self.t(e.operand)
+        if e.op == "<~" and self.rep(e.operand) in STRUCTS:
+            return ir.Attr(self.expr_raw(e.operand), "c")
+        if self.rep(e) in STRUCTS:
+            operand = self.expr_raw(e.operand)
+            if e.op == "+":
+                return operand
+            if e.op == "!":
+                return ir.RtCall("_cf", "cb_not", [self.to_struct(operand, self.rep(e.operand), "_cf.cbool")])
+            return ir.RtCall("_cf", _PREFIX[self.rep(e)] + "_neg", [operand])
         if e.op == "<~":
             if self.typed and not ot.conf and ot.kind not in ("any", "bottom"):
                 return ir.Lit(1.0)
@@ -152,6 +249,8 @@ class ExprLowering:
         return ir.RtCall("_rt", "pos", [self.expr(e.operand)])
 
     def x_Binary(self, e):
+        if self.rep(e) in STRUCTS:
+            return self.struct_binary(e)
         op = e.op
         lt, rt = self.t(e.left), self.t(e.right)
         if op in ("&&", "||"):
