@@ -168,6 +168,11 @@ class _Inferrer:
         if sym is None:
             return
         if sym in self.ty.declared:
+            # An annotation names the value's type; a confident value keeps its confidence.
+            declared = self.ty.declared[sym]
+            if t.conf and not declared.conf and declared.kind != "any":
+                self.ty.declared[sym] = self.ty.symbols[sym] = T.with_conf(declared)
+                self.changed = True
             return
         old = self.ty.symbols.get(sym, T.BOTTOM)
         new = T.join(old, t)
@@ -179,8 +184,16 @@ class _Inferrer:
         info = self.ty.functions.get(id(fn))
         self.current_fn.append(fn)
         if isinstance(fn, ast.FnDecl) and fn.body is not None:
+            if fn.confidence is not None:
+                self.expr(fn.confidence)
             self.block(fn.body.body)
             body = fn.body.body
+            if info is not None and info.declared_ret is not None and not info.ret.conf and \
+                    any(r.value is not None and self.expr(r.value).conf for r in _returns(fn.body)) or \
+                    info is not None and info.declared_ret is not None and not info.ret.conf and \
+                    body and isinstance(body[-1], ast.ExprStmt) and self.expr(body[-1].expr).conf:
+                info.ret = T.with_conf(info.ret)
+                self.changed = True
             if info is not None and info.declared_ret is None:
                 ret = T.BOTTOM
                 for r in _returns(fn.body):
@@ -210,12 +223,14 @@ class _Inferrer:
                 declared = resolve_type(s.type, self.res.structs)
                 if sym is not None:
                     prev = self.ty.declared.get(sym)
-                    self.ty.declared[sym] = declared if prev is None or prev == declared else T.ANY
-                    self.ty.symbols[sym] = self.ty.declared[sym]
+                    if prev is None or T.plain(prev) == declared:
+                        declared = prev or declared       # keep a confidence widening from earlier
+                    else:
+                        declared = T.ANY                  # redeclared with another annotation
+                    self.ty.declared[sym] = self.ty.symbols[sym] = declared
             if s.value is not None:
                 vt = self.expr(s.value)
-                if s.type is None:
-                    self.bind(sym, vt)
+                self.bind(sym, vt)
             elif s.type is None:
                 self.bind(sym, T.NULL)
         elif isinstance(s, ast.Assign):
@@ -419,7 +434,10 @@ class _Inferrer:
             sym = self.res.names.get(id(f))
             self.ty.exprs[id(f)] = T.FN
             if sym is not None and sym.kind == "fn":
-                info = self.ty.functions.get(id(self.res.top_functions.get(sym.name)))
+                decl = self.res.top_functions.get(sym.name)
+                info = self.ty.functions.get(id(decl))
+                if info is not None:
+                    self.widen_params(decl, info, e.args, arg_types)
                 return info.ret if info is not None else T.ANY
             if sym is not None and sym.kind == "builtin":
                 return _builtin_result(sym.name, arg_types)
@@ -458,6 +476,20 @@ class _Inferrer:
             return T.ANY
         self.expr(f)
         return T.ANY
+
+    def widen_params(self, decl, info: FnInfo, args, arg_types):
+        """A parameter that is passed a confident value keeps its confidence inside the callee."""
+        by_name = {p.name: i for i, p in enumerate(decl.params)}
+        for i, (arg, at) in enumerate(zip(args, arg_types)):
+            idx = by_name.get(arg.name, -1) if arg.name is not None else i
+            if not (0 <= idx < len(info.params)) or not at.conf or info.params[idx].conf \
+                    or info.params[idx].kind == "any":
+                continue
+            info.params[idx] = T.with_conf(info.params[idx])
+            sym = self.res.decls.get(id(decl.params[idx]))
+            if sym is not None:
+                self.ty.declared[sym] = self.ty.symbols[sym] = info.params[idx]
+            self.changed = True
 
     def widen_field(self, info: StructInfo, name, value_type: T.Type):
         """A field that is ever given a confident value keeps its confidence (travels boxed)."""
