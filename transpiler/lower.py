@@ -92,8 +92,9 @@ class Lowerer(ExprLowering):
         self.state = _FnState(self.res.module_scope, self.module, T.ANY, None, False)
         toplevel = self.block(top_stmts)
         is_async = _contains_await(top_stmts)
-        top_globals = sorted({s.py_name for s in self.res.module_scope.symbols
-                              if s.kind in ("global", "import") or s.kind == "fn"} | set(self.state.temps))
+        # Names the awaiting top level assigns; never functions (cpdef names cannot be `global`).
+        top_globals = sorted({s.py_name for s in self.res.module_scope.symbols if s.kind == "global"}
+                             | set(self.state.temps))
         for name in sorted(self.used_runtime):
             module, attr = RUNTIME_GLOBALS[name]
             imports.append(ir.PyImport("_pr_" + name, module, attr, 0))
