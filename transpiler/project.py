@@ -33,15 +33,16 @@ SCHEMA: dict = {
         "lto": ((bool,), "a boolean"),
         "codegen-units": ((int,), "a positive integer"),
     },
+    # The names prism_runtime/llm_config.py reads (issue 5 spells them with underscores).
     "llm": {
         "provider": ((str,), "a string"),
+        "base_url": ((str,), "a string"),
         "model": ((str,), "a string"),
-        "base-url": ((str,), "a string"),
-        "api-key-env": ((str,), "a string"),
-        "temperature": ((int, float), "a number"),
-        "max-tokens": ((int,), "an integer"),
+        "model_path": ((str,), "a string"),
+        "api_key_env": ((str,), "a string"),
         "timeout": ((int, float), "a number"),
-        "cache": ((bool,), "a boolean"),
+        "max_retries": ((int,), "an integer"),
+        "default_confidence": ((int, float), "a number"),
     },
 }
 
@@ -179,10 +180,13 @@ lto = false              # link-time optimisation (-flto)
 codegen-units = 2        # modules compiled in parallel
 
 [llm]
-# provider = "openai"
+# provider = "openai"            # or "local" (llama-cpp-python, pip install '.[local]')
+# base_url = "http://127.0.0.1:11434/v1"
 # model = "gpt-4o-mini"
-# api-key-env = "OPENAI_API_KEY"
-# temperature = 0.2
+# api_key_env = "OPENAI_API_KEY"  # the key itself never goes in this file
+# timeout = 30
+# max_retries = 2
+# default_confidence = 1.0
 """
 
 MAIN_TEMPLATE = """\

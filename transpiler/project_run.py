@@ -180,7 +180,8 @@ def profile_file(file: Path, opt_level: int, flamegraph: bool, output: Path, top
             click.echo("error: --flamegraph needs the 'flameprof' package (pip install flameprof)", err=True)
             return 1
         with open(output, "w", encoding="utf-8") as out:
-            flameprof.render(stats.stats, out, fmt="svg")
+            # threshold=0: every Prism function that ran is named, however short it was.
+            flameprof.render(stats.stats, out, fmt="svg", threshold=0)
         click.echo(f"wrote {output}", err=True)
     else:
         buffer = io.StringIO()
