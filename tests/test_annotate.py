@@ -1,0 +1,60 @@
+"""Typed hot loops have no Python interaction, as `cython -a` reports it.
+
+Builds bench/kernels/core_kernels.prism and bench/kernels/confidence_kernels.prism with
+`prismc --annotate` and reads Cython's annotation HTML: every generated line that
+belongs to the loops of the numeric kernels must have score 0 (no Python C-API calls).
+"""
+import html
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# kernel file -> functions whose loop bodies must be free of Python interaction
+HOT = {
+    "core_kernels": ["accumulate", "mandelbrot"],
+    "confidence_kernels": ["plain_sum", "confident_sum"],
+}
+
+
+def annotated_lines(tmp_path, name):
+    env = dict(os.environ)
+    env.setdefault("PRISM_CACHE_DIR", str(tmp_path / "cache"))
+    proc = subprocess.run([sys.executable, "-m", "transpiler.cli_prismc", str(ROOT / "bench" / "kernels" / f"{name}.prism"),
+                           "--annotate", "-O0", "-o", str(tmp_path)], env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    page = (tmp_path / f"{name}.html").read_text()
+    for m in re.finditer(r'<pre class="cython line score-(\d+)"[^>]*>(.*?)</pre>', page, re.S):
+        yield int(m.group(1)), html.unescape(re.sub("<[^>]+>", "", m.group(2))).split(":", 1)[-1].rstrip()
+
+
+@pytest.mark.parametrize("name", sorted(HOT))
+def test_hot_loops_have_no_python_interaction(tmp_path, name):
+    lines = list(annotated_lines(tmp_path, name))
+    assert lines, "no annotation produced"
+    checked = 0
+    current, in_loop, loop_indent = None, False, 0
+    for score, code in lines:
+        head = re.match(r"\s*(cpdef|def)\s+\S+\s+(\w+)\(|\s*(cpdef|def)\s+(\w+)\(", code)
+        if head:
+            current = head.group(2) or head.group(4)
+            in_loop = False
+            continue
+        if current not in HOT[name]:
+            continue
+        stripped = code.lstrip()
+        indent = len(code) - len(stripped)
+        if stripped.startswith(("for ", "while ")):
+            in_loop, loop_indent = True, indent
+        elif in_loop and indent <= loop_indent and stripped:
+            in_loop = False
+        if in_loop and stripped:
+            checked += 1
+            assert score == 0, f"{name}.{current}: Python interaction in hot loop: {code.strip()}"
+    assert checked >= 4, "did not find the loops"
