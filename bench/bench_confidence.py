@@ -11,15 +11,13 @@ Targets (issue 3): with confidence at most 1.5x slower than without (required
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import sys
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
 
-from transpiler.build import BuildOptions, build_module  # noqa: E402
+from _kernels import best_time, load_kernels  # noqa: E402
 
 
 class Confident:
@@ -44,22 +42,8 @@ def python_confident_sum(n):
     return s.conf
 
 
-def load():
-    result = build_module(HERE / "kernels" / "confidence_kernels.prism", "confidence_kernels",
-                          BuildOptions(opt_level=3))
-    spec = importlib.util.spec_from_file_location("confidence_kernels", result.extension)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
-def best(fn, repeats):
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main() -> int:
@@ -68,11 +52,11 @@ def main() -> int:
     args = parser.parse_args()
     n = 2_000_000 if args.quick else 20_000_000
     n_py = n // 20
-    m = load()
+    m = load_kernels("confidence_kernels")
     assert abs(m.confident_sum(1000) - python_confident_sum(1000)) < 1e-12
-    plain = best(lambda: m.plain_sum(n), 7) / n
-    conf = best(lambda: m.confident_sum(n), 7) / n
-    py = best(lambda: python_confident_sum(n_py), 3) / n_py
+    plain = best_time(lambda: m.plain_sum(n), 7) / n
+    conf = best_time(lambda: m.confident_sum(n), 7) / n
+    py = best_time(lambda: python_confident_sum(n_py), 3) / n_py
     value = m.confident_value(10)
     print(f"loop without confidence : {plain * 1e9:7.2f} ns/iteration")
     print(f"loop with confidence    : {conf * 1e9:7.2f} ns/iteration   "

@@ -10,43 +10,28 @@ pair (required: 300 ns). bench/bench_runtime.py covers the Python-level side.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import sys
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
 
-from transpiler.build import BuildOptions, build_module  # noqa: E402
-
-
-def load():
-    result = build_module(HERE / "kernels" / "context_kernels.prism", "context_kernels", BuildOptions(opt_level=3))
-    spec = importlib.util.spec_from_file_location("context_kernels", result.extension)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from _kernels import best_time, load_kernels  # noqa: E402
 
 
-def best(fn, repeats=7):
-    out = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - start)
-    return min(out)
+
+
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
     n = 200_000 if parser.parse_args().quick else 2_000_000
-    m = load()
+    m = load_kernels("context_kernels")
     assert m.enter_exit(10) == 10 and m.enter_exit_named(10) == 10
-    base = best(lambda: m.empty_loop(n)) / n
-    ctx = best(lambda: m.enter_exit(n)) / n
-    named = best(lambda: m.enter_exit_named(n)) / n
+    base = best_time(lambda: m.empty_loop(n)) / n
+    ctx = best_time(lambda: m.enter_exit(n)) / n
+    named = best_time(lambda: m.enter_exit_named(n)) / n
     print(f"empty loop                 : {base * 1e9:7.1f} ns/iteration")
     print(f"in ctx {{ }} (Context value)  : {(ctx - base) * 1e9:7.1f} ns per enter+exit "
           f"(goal 50 ns, required 300 ns)")

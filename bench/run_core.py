@@ -18,21 +18,12 @@ import random
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
 
-from transpiler.build import BuildOptions, build_module  # noqa: E402
-
-
-def load_prism():
-    result = build_module(HERE / "kernels" / "core_kernels.prism", "core_kernels", BuildOptions(opt_level=3))
-    spec = importlib.util.spec_from_file_location("core_kernels", result.extension)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from _kernels import best_time, load_kernels  # noqa: E402
 
 
 def load_c(workdir: Path):
@@ -57,15 +48,6 @@ def load_python():
     return module
 
 
-def best_time(fn, repeats: int) -> float:
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
-
-
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="smaller sizes (for smoke tests)")
@@ -82,7 +64,7 @@ def main() -> int:
     small_values, small_weights = values[:n_small], weights[:n_small]
 
     with tempfile.TemporaryDirectory() as tmp:
-        prism, clib, py = load_prism(), load_c(Path(tmp)), load_python()
+        prism, clib, py = load_kernels("core_kernels"), load_c(Path(tmp)), load_python()
 
         # C gets its data as C arrays, converted once outside the timing (a C program
         # would already have them); Prism and CPython read the Python lists.

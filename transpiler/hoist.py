@@ -12,7 +12,10 @@ can run first, in evaluation order, through the status-returning forms
 
 Short-circuit operators and conditional expressions are barriers: nothing is
 hoisted out of their later operands, which may not run. Statements that call
-functions or touch Python objects are left alone.
+functions or touch Python objects are left alone. Within a run of such
+side-effect-free statements, reading the same typed-array element again
+(`w[i]` twice) reuses the first read, until the list or index variable is
+reassigned.
 """
 from __future__ import annotations
 
@@ -28,10 +31,17 @@ CHECKED = {
 _PURE_BIN = {"+", "-", "*", "/", "==", "!=", "<", "<=", ">", ">="}
 
 
+# Reads that may be reused by a later statement while nothing can have changed them.
+_REUSABLE = {"list_float_at", "list_int_at"}
+
+
 class _Hoister:
     def __init__(self, fn: ir.Function):
         self.fn = fn
         self.counter = 0
+        # (func, arg names) -> temp holding that element read, valid until a statement
+        # with side effects runs or one of the named variables is reassigned.
+        self.available: dict = {}
 
     def temp(self, ctype: str) -> str:
         self.counter += 1
@@ -84,18 +94,34 @@ class _Hoister:
             return e
         if k == "rt":
             e.args = [self.extract(a, pre, line) for a in e.args]
+            key = None
+            if e.func in _REUSABLE and all(a.kind == "var" for a in e.args):
+                key = (e.func,) + tuple(a.name for a in e.args)
+                if key in self.available:
+                    return ir.Var(self.available[key])
             out = self.temp(CHECKED[e.func])
             pre.append(ir.CheckedOp(e.func, out, e.args, line))
+            if key is not None:
+                self.available[key] = out
             return ir.Var(out)
         return e
 
+    def forget(self, name: str) -> None:
+        """`name` was reassigned: reads that used it are stale."""
+        self.available = {k: v for k, v in self.available.items() if name not in k[1:]}
+
     def statement(self, s, out: list) -> None:
         k = s.kind
-        if k == "assign" and s.target.kind == "var" and self.pure(s.value) and _has_checked(s.value):
+        if k == "assign" and s.target.kind == "var" and self.pure(s.value):
             pre: list = []
-            s.value = self.extract(s.value, pre, s.line)
+            if _has_checked(s.value):
+                s.value = self.extract(s.value, pre, s.line)
             out.extend(pre)
-        elif k in ("expr", "return") and getattr(s, "value" if k == "return" else "expr", None) is not None:
+            self.forget(s.target.name)
+            out.append(s)
+            return
+        self.available = {}             # anything else may have side effects
+        if k in ("expr", "return") and getattr(s, "value" if k == "return" else "expr", None) is not None:
             field = "value" if k == "return" else "expr"
             value = getattr(s, field)
             if self.pure(value) and _has_checked(value):
@@ -108,6 +134,7 @@ class _Hoister:
                 s.orelse = self.block(s.orelse)
         elif k in ("while", "for_range", "for_in"):
             s.body = self.block(s.body)
+            self.available = {}
         elif k == "try":
             s.body = self.block(s.body)
             if s.handler is not None:
@@ -119,9 +146,11 @@ class _Hoister:
         out.append(s)
 
     def block(self, stmts: list) -> list:
+        self.available = {}             # a block may be entered from anywhere (loops, branches)
         out: list = []
         for s in stmts:
             self.statement(s, out)
+        self.available = {}
         return out
 
 

@@ -153,3 +153,16 @@ def test_untyped_lowering_uses_only_python_objects():
 def test_every_statement_carries_its_prism_line():
     pyx = transpile("let a = 1\n\nprint(a)", "t.prism", "t").pyx
     assert "a = 1  # @L1" in pyx and "_rt.prism_print((a, ))  # @L3" in pyx
+
+
+def test_repeated_array_element_read_is_reused_until_the_index_changes():
+    src = ("fn f(w: [float], i: int) -> float {\n let a = w[i] * 2.0\n let b = w[i] + 1.0\n"
+           " i = i + 1\n let c = w[i]\n a + b + c }")
+    pyx = transpile(src, "t.prism", "t").pyx
+    assert pyx.count("list_float_at_into(") == 2          # w[i] read once, then again after i changes
+
+
+def test_element_reads_are_not_reused_across_calls():
+    src = "fn f(w: [float]) -> float {\n let a = w[0]\n w.push(1.0)\n let b = w[0]\n a + b }"
+    pyx = transpile(src, "t.prism", "t").pyx
+    assert pyx.count("list_float_at") == 2
