@@ -181,6 +181,7 @@ class _Checker:
     def fn_decl(self, fn: ast.FnDecl):
         if fn.confidence is not None:
             self.confidence_literal(fn.confidence)
+            self.expr(fn.confidence)
         if fn.return_type is not None:
             resolve_type(fn.return_type, self.res.structs)
         self.function(fn, fn.params, fn.body, fn.is_async)

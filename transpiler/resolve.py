@@ -161,6 +161,8 @@ class _Resolver:
                 self.expr(p.default)
                 self.fn = saved
             self.declare(p.name, "local", p, reuse=False)
+        if isinstance(node, ast.FnDecl) and node.confidence is not None:
+            self.expr(node.confidence)          # `~c`: evaluated when the function returns
         if isinstance(body, ast.Block):
             self.block_body(body.body)
         else:
