@@ -125,6 +125,16 @@ class _Checker:
                 if f.default is not None:
                     self.expr(f.default)
             for m in s.methods:
+                # The first parameter is the receiver whatever it is called, so insist on `self`.
+                params = [p.name for p in m.params]
+                if params and params[0] != "self" or "self" in params[1:]:
+                    bad = m.params[0] if params[0] != "self" else m.params[params.index("self", 1)]
+                    raise CompileError(f"the first parameter of method '{m.name}' must be 'self', "
+                                       "and only the first", bad.span,
+                                       help=f"write fn {m.name}(self, ...)")
+                if m.name == "new":
+                    raise CompileError("a struct cannot define a method named 'new'", m.span,
+                                       help="'new' is the constructor Prism generates from the fields")
                 self.fn_decl(m)
         elif isinstance(s, ast.Return):
             if not self.fn_stack:
