@@ -125,6 +125,9 @@ class _Checker:
                 if f.default is not None:
                     self.expr(f.default)
             for m in s.methods:
+                if m.name in names:
+                    raise CompileError(f"'{m.name}' is both a field and a method of '{s.name}'", m.span)
+                names.add(m.name)
                 # The first parameter is the receiver whatever it is called, so insist on `self`.
                 params = [p.name for p in m.params]
                 if params and params[0] != "self" or "self" in params[1:]:
