@@ -158,6 +158,9 @@ def cythonize_file(pyx_path: Path, module_name: str, annotate: bool = False) -> 
             result = compile_single(str(pyx_path), options, module_name)
     except Errors.CompileError as exc:
         raise InternalCompilerError(f"Cython rejected the generated code: {exc}\n{chatter.getvalue()[-3000:]}") from exc
+    except Exception as exc:      # Cython itself crashed (its "Compiler crash traceback")
+        raise InternalCompilerError(f"Cython crashed on the generated code: {exc!r}\n"
+                                    f"{chatter.getvalue()[-3000:]}") from exc
     if result.num_errors:
         raise InternalCompilerError(f"Cython rejected the generated code ({result.num_errors} errors):\n"
                                     f"{chatter.getvalue()[-3000:]}")

@@ -187,6 +187,8 @@ def check_cmd(file):
         fail(exc, file)
     except Exception as exc:
         fail(_internal_error(exc, file), file)
+    except Exception as exc:
+        fail(_internal_error(exc, file), file)
     _print_warnings(file, [w.short() for w in warnings])
     click.echo(f"{file}: ok")
 
