@@ -12,10 +12,13 @@
 """
 from __future__ import annotations
 
+import sys
+import threading
 from dataclasses import dataclass
 
 from transpiler import ast
 from transpiler.check import check
+from transpiler.diagnostics import CompileError
 from transpiler.hoist import hoist_module
 from transpiler.infer import infer
 from transpiler.lower import lower
@@ -32,8 +35,44 @@ class Transpiled:
     prism_imports: list        # import specs of other .prism files ("./util")
 
 
-def analyse(source, path: str):
-    """Front end and checks only: returns (module, resolution, typing, warnings)."""
+# The passes walk the tree recursively; a long flat chain such as a 5000-term sum is a
+# left-nested tree thousands of levels deep. They run in a thread with a large stack
+# and recursion limit, and what is deeper still is a compile error, not a RecursionError.
+_PASS_STACK = 512 * 1024 * 1024
+_PASS_RECURSION = 100_000
+
+
+def _deep(fn, *args, **kwargs):
+    outcome = []
+
+    def target():
+        old = sys.getrecursionlimit()
+        sys.setrecursionlimit(max(old, _PASS_RECURSION))
+        try:
+            outcome.append((True, fn(*args, **kwargs)))
+        except BaseException as exc:  # re-raised in the caller's thread
+            outcome.append((False, exc))
+        finally:
+            sys.setrecursionlimit(old)
+
+    old_size = threading.stack_size()
+    threading.stack_size(_PASS_STACK)
+    try:
+        worker = threading.Thread(target=target, name="prism-passes")
+        worker.start()
+    finally:
+        threading.stack_size(old_size)
+    worker.join()
+    ok, value = outcome[0]
+    if ok:
+        return value
+    if isinstance(value, RecursionError):
+        raise CompileError("program is nested too deeply", None,
+                           help="split long expressions or deep nesting into smaller pieces") from None
+    raise value
+
+
+def _analyse(source, path: str):
     module = parse_module(source, path)
     resolution = resolve(module)
     typing = infer(module, resolution)
@@ -41,10 +80,19 @@ def analyse(source, path: str):
     return module, resolution, typing, warnings
 
 
-def transpile(source, path: str, module_name: str, *, typed: bool = True, profile: bool = False) -> Transpiled:
-    module, resolution, typing, warnings = analyse(source, path)
+def analyse(source, path: str):
+    """Front end and checks only: returns (module, resolution, typing, warnings)."""
+    return _deep(_analyse, source, path)
+
+
+def _transpile(source, path: str, module_name: str, typed: bool, profile: bool) -> Transpiled:
+    module, resolution, typing, warnings = _analyse(source, path)
     program = lower(module, resolution, typing, module_name, typed=typed)
     hoist_module(program)
     program.profile = profile
     pyx = render_module(program)
     return Transpiled(module, pyx, warnings, [imp.source for imp in resolution.prism_imports])
+
+
+def transpile(source, path: str, module_name: str, *, typed: bool = True, profile: bool = False) -> Transpiled:
+    return _deep(_transpile, source, path, module_name, typed, profile)
