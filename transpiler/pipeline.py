@@ -72,8 +72,37 @@ def _deep(fn, *args, **kwargs):
     raise value
 
 
+# Cython's own passes recurse over expressions and fail a few hundred levels down, so
+# deeper source is refused up front, like CPython's limit of 200 nested parentheses.
+MAX_NESTING = 200
+
+
+def _check_nesting(module: ast.Module) -> None:
+    """Raise a CompileError at the first node nested more than MAX_NESTING statements
+    and expressions deep (iteratively, so the check itself cannot overflow)."""
+    stack = [(module, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, (list, tuple)):
+            stack.extend((item, depth) for item in node if isinstance(item, (ast.Node, list, tuple)))
+            continue
+        if isinstance(node, (ast.Expr, ast.Stmt)):
+            depth += 1
+            if depth > MAX_NESTING:
+                raise CompileError(f"program is nested too deeply (more than {MAX_NESTING} levels)",
+                                   getattr(node, "span", None),
+                                   help="split long expressions or deep nesting into smaller pieces")
+        for name in getattr(node, "__dataclass_fields__", ()):
+            value = getattr(node, name)
+            if isinstance(value, ast.Node):
+                stack.append((value, depth))
+            elif isinstance(value, (list, tuple)):
+                stack.extend((item, depth) for item in value if isinstance(item, (ast.Node, list, tuple)))
+
+
 def _analyse(source, path: str):
     module = parse_module(source, path)
+    _check_nesting(module)
     resolution = resolve(module)
     typing = infer(module, resolution)
     warnings = check(module, resolution, typing)
