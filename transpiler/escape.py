@@ -44,9 +44,9 @@ def ident(name: str) -> str:
     """A Python/Cython/C-safe identifier for the Prism name `name` (injective)."""
     if name == "self":
         return name
-    if name.isascii() and name.isidentifier() and name not in RESERVED and not name.startswith("_p"):
-        if not name.startswith("__"):
-            return name
+    # Leading underscores are the generated code's namespace (_rt, _cf, _rtpy, _ph1, _pu_...).
+    if name.isascii() and name.isidentifier() and name not in RESERVED and not name.startswith("_"):
+        return name
     if name.isascii() and name.isidentifier():
         return _PREFIX + name
     # Non-ASCII names: spell each non-ASCII code point as _uXXXX so C sees ASCII only.
