@@ -258,5 +258,35 @@ cpdef object b_error(object message)
 cpdef object type_of(object v)
 
 cpdef object to_exception(object v)
+
+# Stack guard: every generated function starts with `if _rt.stack_low(): raise RecursionError`.
+# Typed calls are C calls that Python's recursion limit never sees, so without this a
+# runaway recursion would overflow the C stack and crash. The floor is found per thread
+# (pthread_getattr_np) the first time; 256 KiB stay free to raise and unwind the error.
+cdef extern from *:
+    """
+    #include <pthread.h>
+    static __thread char *__prism_stack_floor = 0;
+    static void __prism_stack_init(void) {
+        pthread_attr_t attr;
+        void *addr = 0;
+        size_t size = 0;
+        char here;
+        if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+            pthread_attr_getstack(&attr, &addr, &size);
+            pthread_attr_destroy(&attr);
+        }
+        if (addr != 0 && size > (size_t)(512 * 1024) && (char *)addr < &here)
+            __prism_stack_floor = (char *)addr + 256 * 1024;
+        else
+            __prism_stack_floor = (char *)1;    /* unknown: never report exhaustion */
+    }
+    static inline int __prism_stack_low(void) {
+        char here;
+        if (__builtin_expect(__prism_stack_floor == 0, 0)) __prism_stack_init();
+        return __builtin_expect(&here < __prism_stack_floor, 0);
+    }
+    """
+    bint stack_low "__prism_stack_low"() nogil
 cpdef object as_prism_error(object exc)
 cpdef object missing_return(str name)
