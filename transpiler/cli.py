@@ -153,8 +153,7 @@ def run_file(file: Path, options: BuildOptions) -> None:
     from prism_runtime.install import PrismCompileFailure
     from transpiler import runner
     try:
-        module = runner.load_module(file, options)
-        runner.call_main(module)
+        runner.run_with_big_stack(lambda: runner.call_main(runner.load_module(file, options)))
     except PrismCompileFailure as exc:
         sys.stdout.flush()
         click.echo(exc.rendered, err=True)

@@ -91,6 +91,43 @@ def load_module(path: Path, options):
     return importlib.import_module(name)
 
 
+# Programs run in a thread with a large stack so that deep recursion (tens of thousands of
+# Prism frames) works; generated functions check the stack (core.pxd's stack_low) and
+# raise a Prism error near its end instead of overflowing it.
+PROGRAM_STACK = 64 * 1024 * 1024
+PROGRAM_RECURSION_LIMIT = 1_000_000
+
+
+def run_with_big_stack(fn):
+    """Call fn() in a thread with PROGRAM_STACK bytes of stack; return its result or re-raise."""
+    import threading
+    outcome = []
+
+    def target():
+        old = sys.getrecursionlimit()
+        sys.setrecursionlimit(max(old, PROGRAM_RECURSION_LIMIT))
+        try:
+            outcome.append((True, fn()))
+        except BaseException as exc:  # re-raised in the calling thread, traceback intact
+            outcome.append((False, exc))
+        finally:
+            sys.setrecursionlimit(old)
+
+    old_size = threading.stack_size()
+    threading.stack_size(PROGRAM_STACK)
+    try:
+        worker = threading.Thread(target=target, name="prism-main", daemon=True)
+        worker.start()
+    finally:
+        threading.stack_size(old_size)
+    while worker.is_alive():
+        worker.join(0.1)          # a timed join keeps Ctrl-C deliverable to this thread
+    ok, value = outcome[0]
+    if ok:
+        return value
+    raise value
+
+
 def call_main(module) -> None:
     main = getattr(module, "__prism_main__", None)
     if main is None:
