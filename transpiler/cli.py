@@ -69,7 +69,7 @@ def prismc_main(file: Path, out_dir, emit, annotate, verbose, opt_level, untyped
         _compile_prism_imports(file, out_dir, options)
         result = build_module(file, name, options)
         _print_warnings(file, result.warnings)
-        outputs = [(result.extension, out_dir / f"{name}{extension_suffix()}")]
+        outputs = [] if emit == "c" else [(result.extension, out_dir / f"{name}{extension_suffix()}")]
         if emit == "c" or annotate:
             outputs.append((result.pyx, out_dir / f"{name}.pyx"))
         if emit == "c":
@@ -79,7 +79,7 @@ def prismc_main(file: Path, out_dir, emit, annotate, verbose, opt_level, untyped
         for src, dest in outputs:
             if src.is_file():
                 write_if_changed(src, dest)
-        click.echo(str(outputs[-1][1] if emit != "so" else outputs[0][1]))
+        click.echo(str(outputs[0][1] if emit == "so" else outputs[-1][1]))
     except CompileError as exc:
         fail(exc, file)
     except InternalCompilerError as exc:
@@ -184,8 +184,6 @@ def check_cmd(file):
         _module, _res, _ty, warnings = analyse(file.read_bytes(), str(file))
     except CompileError as exc:
         fail(exc, file)
-    except Exception as exc:
-        fail(_internal_error(exc, file), file)
     except Exception as exc:
         fail(_internal_error(exc, file), file)
     _print_warnings(file, [w.short() for w in warnings])
