@@ -80,8 +80,8 @@ def main() -> int:
             ("recursive fib", lambda m: m.fib(n_fib), f"n={n_fib}"),
             ("mandelbrot count", lambda m: m.mandelbrot(w, h, it), f"{w}x{h}, {it} iterations"),
             ("weighted average (lists)", lambda m: m.weighted_average(small_values, small_weights),
-             f"n={n_small:,} (in cache)"),
-            ("weighted average (lists)", lambda m: m.weighted_average(values, weights), f"n={n_list:,} (memory)"),
+             f"n={n_small:,}"),
+            ("weighted average (lists)", lambda m: m.weighted_average(values, weights), f"n={n_list:,}"),
         ]
         print(f"{'kernel':26} {'size':24} {'CPython':>10} {'Prism':>10} {'C -O3':>10} "
               f"{'vs CPython':>11} {'vs C':>8}")
@@ -90,7 +90,7 @@ def main() -> int:
             want = call(py)
             got = call(prism)
             if label.startswith("weighted"):
-                n = n_small if "cache" in size else n_list
+                n = n_small if size == f"n={n_small:,}" else n_list
                 c_value, c_fn = c_weighted(n), (lambda n=n: c_weighted(n))
             else:
                 c_value, c_fn = call(clib), (lambda call=call: call(clib))

@@ -139,26 +139,42 @@ cdef extern from *:
     /* Reading a typed array element: bounds check, borrowed reference, exact-type
        fast path; anything else numeric (ints, Conf, numpy scalars) goes through
        the number protocol. */
-    static inline int prism_list_float_at_into(double *out, PyObject *list, long long i) {
-        PyObject *item; double d;
-        if (PRISM_UNLIKELY(list == Py_None)) return prism_raise("cannot index null");
-        if (PRISM_UNLIKELY(i < 0 || i >= PyList_GET_SIZE(list))) return prism_raise("index out of range");
-        item = PyList_GET_ITEM(list, (Py_ssize_t)i);
-        if (PyFloat_CheckExact(item)) { *out = PyFloat_AS_DOUBLE(item); return 0; }
-        d = PyFloat_AsDouble(item);
+    /* The slow paths live out of line, so a loop over a typed array keeps its
+       accumulators in registers and falls through on the exact-type fast path. */
+    static __attribute__((cold, noinline)) int prism_item_as_double(double *out, PyObject *item) {
+        double d = PyFloat_AsDouble(item);
         if (d == -1.0 && PyErr_Occurred()) return -1;
         *out = d; return 0;
     }
-    static inline int prism_list_int_at_into(long long *out, PyObject *list, long long i) {
-        PyObject *item; long long v;
-        if (PRISM_UNLIKELY(list == Py_None)) return prism_raise("cannot index null");
-        if (PRISM_UNLIKELY(i < 0 || i >= PyList_GET_SIZE(list))) return prism_raise("index out of range");
-        item = PyList_GET_ITEM(list, (Py_ssize_t)i);
-        if (PRISM_UNLIKELY(PyBool_Check(item) || !PyIndex_Check(item)))
-            return prism_raise("array element is not an int");
+    static __attribute__((cold, noinline)) int prism_item_as_long(long long *out, PyObject *item) {
+        long long v;
+        if (PyBool_Check(item) || !PyIndex_Check(item)) return prism_raise("array element is not an int");
         v = PyLong_AsLongLong(item);
         if (v == -1 && PyErr_Occurred()) return -1;
         *out = v; return 0;
+    }
+    static __attribute__((cold, noinline)) int prism_bad_list_index(PyObject *list) {
+        return prism_raise(list == Py_None ? "cannot index null" : "index out of range");
+    }
+    static inline int prism_list_float_at_into(double *out, PyObject *list, long long i) {
+        PyObject *item;
+        if (PRISM_UNLIKELY(list == Py_None || i < 0 || i >= PyList_GET_SIZE(list)))
+            return prism_bad_list_index(list);
+        item = PyList_GET_ITEM(list, (Py_ssize_t)i);
+        if (__builtin_expect(PyFloat_CheckExact(item), 1)) { *out = PyFloat_AS_DOUBLE(item); return 0; }
+        return prism_item_as_double(out, item);
+    }
+    static inline int prism_list_int_at_into(long long *out, PyObject *list, long long i) {
+        PyObject *item;
+        if (PRISM_UNLIKELY(list == Py_None || i < 0 || i >= PyList_GET_SIZE(list)))
+            return prism_bad_list_index(list);
+        item = PyList_GET_ITEM(list, (Py_ssize_t)i);
+        if (__builtin_expect(PyLong_CheckExact(item), 1)) {
+            long long v = PyLong_AsLongLong(item);
+            if (PRISM_UNLIKELY(v == -1 && PyErr_Occurred())) return -1;
+            *out = v; return 0;
+        }
+        return prism_item_as_long(out, item);
     }
     /* The rarer operations share their status form's body. */
     #define PRISM_VALUE_FORM(name, type, params, args) \
@@ -261,13 +277,18 @@ cpdef object to_exception(object v)
 
 # Stack guard: every generated function starts with `if _rt.stack_low(): raise RecursionError`.
 # Typed calls are C calls that Python's recursion limit never sees, so without this a
-# runaway recursion would overflow the C stack and crash. The floor is found per thread
-# (pthread_getattr_np) the first time; 256 KiB stay free to raise and unwind the error.
+# runaway recursion would overflow the C stack and crash. The floor of the running
+# thread's stack (pthread_getattr_np) is cached in a plain static keyed by the thread
+# pointer: a thread-local (`__thread`) in an extension module costs a __tls_get_addr
+# call on every function entry, which made recursive code several times slower.
+# Generated code holds the GIL, so one thread at a time uses the cache; another thread
+# refreshes it. 256 KiB stay free to raise and unwind the error.
 cdef extern from *:
     """
     #include <pthread.h>
-    static __thread char *__prism_stack_floor = 0;
-    static void __prism_stack_init(void) {
+    static char *__prism_stack_floor = 0;
+    static void *__prism_stack_owner = 0;
+    static __attribute__((noinline)) void __prism_stack_init(void *owner) {
         pthread_attr_t attr;
         void *addr = 0;
         size_t size = 0;
@@ -280,13 +301,38 @@ cdef extern from *:
             __prism_stack_floor = (char *)addr + 256 * 1024;
         else
             __prism_stack_floor = (char *)1;    /* unknown: never report exhaustion */
+        __prism_stack_owner = owner;
+    }
+    /* The stack pointer, read without taking a local's address: gcc will not inline a
+       function into itself once it takes a frame address, which slowed recursion 2x. */
+    static inline char *__prism_stack_pointer(void) {
+    #if defined(__x86_64__)
+        char *sp;
+        __asm__("movq %%rsp, %0" : "=r"(sp));
+        return sp;
+    #elif defined(__aarch64__)
+        char *sp;
+        __asm__("mov %0, sp" : "=r"(sp));
+        return sp;
+    #else
+        return (char *)__builtin_frame_address(0);
+    #endif
     }
     static inline int __prism_stack_low(void) {
-        char here;
-        if (__builtin_expect(__prism_stack_floor == 0, 0)) __prism_stack_init();
-        return __builtin_expect(&here < __prism_stack_floor, 0);
+        void *me = __builtin_thread_pointer();
+        if (__builtin_expect(me != __prism_stack_owner, 0)) __prism_stack_init(me);
+        return __builtin_expect(__prism_stack_pointer() < __prism_stack_floor, 0);
+    }
+    static __attribute__((cold, noinline)) int __prism_stack_exhausted(void) {
+        PyErr_SetString(PyExc_RecursionError, "maximum recursion depth exceeded");
+        return -1;
+    }
+    /* What generated functions call on entry: 0, or -1 with RecursionError set. */
+    static inline int __prism_stack_check(void) {
+        return __builtin_expect(__prism_stack_low(), 0) ? __prism_stack_exhausted() : 0;
     }
     """
+    int stack_check "__prism_stack_check"() except -1
     bint stack_low "__prism_stack_low"() nogil
 cpdef object as_prism_error(object exc)
 cpdef object missing_return(str name)

@@ -281,6 +281,7 @@ class Function:
     line: int
     decorators: list = field(default_factory=list)   # list[Expr]
     prism_name: str = ""
+    stack_check: bool = True        # may recurse: check the C stack on entry (see callgraph)
 
 
 @dataclass

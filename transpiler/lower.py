@@ -26,6 +26,7 @@ from transpiler import ast
 from transpiler import ir
 from transpiler import types as T
 from transpiler.builtins import RUNTIME_GLOBALS, STD_MODULES
+from transpiler.callgraph import recursive_functions
 from transpiler.escape import ident
 from transpiler.infer import Typing, always_exits, arith_type
 from transpiler.lower_expr import CONF_STRUCT, ExprLowering
@@ -52,6 +53,7 @@ class Lowerer(ExprLowering):
         self.temp_counter = 0
         self.fn_scope = res.module_scope
         self.state = _FnState(res.module_scope, module, T.ANY, None, False)
+        self.recursive = recursive_functions(module, res, ty)   # ids of FnDecls needing the stack guard
         self.reps: dict = {}                 # id(ast expr) -> representation (see ExprLowering.rep)
         self.synthesized: list = []          # AST nodes made here (kept alive: reps are keyed by id)
 
@@ -192,7 +194,8 @@ class Lowerer(ExprLowering):
         ret_ctype = T.ctype_of(ret) if flavor == "cpdef" and self.typed else "object"
         fn = ir.Function(name, flavor, ir_params, ret_ctype, local_decls, header + stmts,
                          getattr(node, "span").line, [self.attribute(a) for a in decorators],
-                         getattr(node, "name", "<lambda>"))
+                         getattr(node, "name", "<lambda>"),
+                         stack_check=nested or not isinstance(node, ast.FnDecl) or id(node) in self.recursive)
         self.fn_scope, self.state, self.pre = saved_scope, saved_state, saved_pre
         return fn
 

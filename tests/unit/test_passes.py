@@ -1,4 +1,6 @@
 """Unit tests for the middle end: resolve, infer, check, lower/hoist (no builds)."""
+import re
+
 import pytest
 
 from transpiler import ast, types as T
@@ -166,3 +168,16 @@ def test_element_reads_are_not_reused_across_calls():
     src = "fn f(w: [float]) -> float {\n let a = w[0]\n w.push(1.0)\n let b = w[0]\n a + b }"
     pyx = transpile(src, "t.prism", "t").pyx
     assert pyx.count("list_float_at") == 2
+
+
+def test_only_functions_that_can_recurse_get_the_stack_guard():
+    src = ("fn fib(n: int) -> int { if n < 2 { return n }\n fib(n - 1) + fib(n - 2) }\n"
+           "fn sq(x: float) -> float { x * x }\n"
+           "fn ping(n: int) -> int { if n == 0 { return 0 }\n pong(n - 1) }\n"
+           "fn pong(n: int) -> int { ping(n) }\n"
+           "fn apply(f, x) { f(x) }\n"
+           "fn uses_sq(x: float) -> float { sq(x) + 1.0 }")
+    pyx = transpile(src, "t.prism", "t").pyx
+    bodies = dict(re.findall(r"^(?:cpdef \S+(?: \S+)?|def) (\w+)\(.*?\n((?:    .*\n)+)", pyx, re.M))
+    guarded = {name for name, body in bodies.items() if "_rt.stack_check()" in body}
+    assert guarded == {"fib", "ping", "pong", "apply"}

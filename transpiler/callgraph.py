@@ -1,0 +1,91 @@
+"""Which functions can recurse: the static call graph of a module's Prism functions.
+
+Used by `lower` to decide where generated code needs the C stack guard
+(`_rt.stack_check()`, see prism_runtime/core.pxd). A typed call is a C call that
+Python's recursion limit never sees, so a function that can reach itself again
+must check the stack; one that cannot does not pay for the check (the check also
+stops gcc from turning recursion into loops, so it is worth leaving out).
+
+    fn fib(n: int) -> int { ... fib(n - 1) ... }     guarded (calls itself)
+    fn sq(x: float) -> float { x * x }               not guarded (calls nothing)
+    fn apply(f, x) { f(x) }                          guarded (calls unknown code)
+
+A function may recurse when it lies on a cycle of the call graph, or calls
+anything the compiler cannot see through (a function value, a Python callable,
+a method of an untyped object), since that code may call back.
+"""
+from __future__ import annotations
+
+from transpiler import ast
+from transpiler.infer import Typing
+from transpiler.resolve import Resolution
+
+_UNKNOWN = "unknown"
+
+
+def _children(node):
+    for name in getattr(node, "__slots__", ()):
+        value = getattr(node, name, None)
+        if isinstance(value, ast.Node):
+            yield value
+        elif isinstance(value, tuple):
+            for item in value:
+                if isinstance(item, ast.Node):
+                    yield item
+
+
+def _callees(fn: ast.FnDecl, res: Resolution, ty: Typing) -> set:
+    out: set = set()
+    stack = list(fn.body.body) + [p.default for p in fn.params if p.default is not None]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Call):
+            out.add(_target(node, res, ty))
+        stack.extend(_children(node))
+    return out
+
+
+def _target(call: ast.Call, res: Resolution, ty: Typing):
+    f = call.func
+    if isinstance(f, ast.Name):
+        sym = res.names.get(id(f))
+        if sym is not None and sym.kind == "fn":
+            return id(res.top_functions[sym.name])
+        if sym is not None and sym.kind == "builtin":
+            return None
+        return _UNKNOWN
+    if isinstance(f, ast.Member):
+        if isinstance(f.obj, ast.Name):
+            sym = res.names.get(id(f.obj))
+            if sym is not None and sym.kind == "struct" and f.name == "new":
+                return None
+        ot = ty.of(f.obj)
+        if ot.kind == "struct" and not ot.conf:
+            method = ty.structs[ot.name].methods.get(f.name)
+            return id(method) if method is not None else _UNKNOWN
+        if ot.kind in ("string",) and not ot.conf:
+            return None                 # string methods never call back into Prism code
+    return _UNKNOWN
+
+
+def recursive_functions(module: ast.Module, res: Resolution, ty: Typing) -> set:
+    """ids of the FnDecls (top-level functions and methods) that need the stack guard."""
+    decls = [s for s in module.body if isinstance(s, ast.FnDecl)]
+    for s in module.body:
+        if isinstance(s, ast.StructDecl):
+            decls.extend(s.methods)
+    graph = {id(d): _callees(d, res, ty) for d in decls}
+    guarded = {node for node, callees in graph.items() if _UNKNOWN in callees}
+    # Nodes on a cycle: a node reaches itself.
+    for start in graph:
+        seen, frontier = set(), [c for c in graph[start] if c in graph]
+        while frontier:
+            node = frontier.pop()
+            if node == start:
+                guarded.add(start)
+                break
+            if node in seen:
+                continue
+            seen.add(node)
+            frontier.extend(c for c in graph.get(node, ()) if c in graph)
+    return guarded
