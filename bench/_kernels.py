@@ -15,9 +15,12 @@ sys.path.insert(0, str(BENCH.parent))
 from transpiler.build import BuildOptions, build_module  # noqa: E402
 
 
-def load_kernels(name: str, opt_level: int = 3):
-    """Compile bench/kernels/<name>.prism and import it."""
-    result = build_module(BENCH / "kernels" / f"{name}.prism", name, BuildOptions(opt_level=opt_level))
+def load_kernels(name: str, opt_level: int = 3, stack_guard: bool = True, module_name: str = ""):
+    """Compile bench/kernels/<name>.prism and import it (under module_name, if given)."""
+    name_in_python = module_name or name
+    result = build_module(BENCH / "kernels" / f"{name}.prism", name_in_python,
+                          BuildOptions(opt_level=opt_level, stack_guard=stack_guard))
+    name = name_in_python
     spec = importlib.util.spec_from_file_location(name, result.extension)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

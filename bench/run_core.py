@@ -86,6 +86,11 @@ def main() -> int:
         print(f"{'kernel':26} {'size':24} {'CPython':>10} {'Prism':>10} {'C -O3':>10} "
               f"{'vs CPython':>11} {'vs C':>8}")
         failures = 0
+        # The default build guards recursive functions against C stack exhaustion (issue 7);
+        # the same fib without the guard shows what the guard costs.
+        unguarded = load_kernels("core_kernels", stack_guard=False, module_name="core_kernels_unguarded")
+        kernels.insert(2, ("recursive fib, no guard", lambda m: (unguarded if m is prism else m).fib(n_fib),
+                           f"n={n_fib}, --no-stack-guard"))
         for label, call, size in kernels:
             want = call(py)
             got = call(prism)

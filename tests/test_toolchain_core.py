@@ -130,3 +130,12 @@ def test_setuptools_sample_package_builds_and_imports(tmp_path):
         print(distance(Point(0.0, 0.0), Point(3.0, 4.0)), perimeter(square), Point(1.5, 2))
     """)], tmp_path, env_extra={"PYTHONPATH": str(target)})
     assert check.stdout.strip() == "5.0 4.0 Point { x: 1.5, y: 2.0 }", check.stderr
+
+
+def test_no_stack_guard_option_removes_the_guard_from_recursive_functions(tmp_path):
+    write(tmp_path / "rec.prism", "fn down(n: int) -> int { if n == 0 { return 0 }\n down(n - 1) }\n")
+    guarded = run([sys.executable, "-m", "transpiler.cli_prismc", "rec.prism", "--emit", "pyx"], tmp_path)
+    assert guarded.returncode == 0 and "_rt.stack_check()" in (tmp_path / "rec.pyx").read_text()
+    plain = run([sys.executable, "-m", "transpiler.cli_prismc", "rec.prism", "--emit", "pyx", "--no-stack-guard"],
+                tmp_path)
+    assert plain.returncode == 0 and "_rt.stack_check()" not in (tmp_path / "rec.pyx").read_text()

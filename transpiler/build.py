@@ -44,6 +44,7 @@ class BuildOptions:
     profile_use: Optional[str] = None        # directory holding profile data
     extra_cflags: tuple = ()
     profile: bool = False                    # Cython profiling hooks (cProfile sees Prism functions)
+    stack_guard: bool = True                 # recursive functions check the C stack (see callgraph)
     verbose: bool = False
 
     def key_fields(self) -> dict:
@@ -121,7 +122,8 @@ def build_module(source_path: Path, module_name: str, options: BuildOptions = Bu
         return BuildResult(so_path, pyx_path, True, meta.get("warnings", []))
 
     from transpiler.pipeline import transpile
-    result = transpile(source, str(source_path), module_name, typed=options.typed, profile=options.profile)
+    result = transpile(source, str(source_path), module_name, typed=options.typed, profile=options.profile,
+                       stack_guard=options.stack_guard)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{key}-", dir=out_dir.parent))
     try:

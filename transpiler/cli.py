@@ -47,9 +47,12 @@ untyped_option = click.option("--untyped", is_flag=True,
 @click.option("--emit", type=click.Choice(["pyx", "c", "so"]), default="so", show_default=True)
 @click.option("--annotate", is_flag=True, help="Also write Cython's HTML annotation (FILE.html).")
 @click.option("--verbose", is_flag=True, help="Print the C compiler command.")
+@click.option("--no-stack-guard", is_flag=True,
+              help="Leave out the C stack check in recursive functions (faster recursion; runaway "
+                   "recursion then crashes instead of raising an error).")
 @opt_option
 @untyped_option
-def prismc_main(file: Path, out_dir, emit, annotate, verbose, opt_level, untyped):
+def prismc_main(file: Path, out_dir, emit, annotate, verbose, opt_level, untyped, no_stack_guard):
     """Compile FILE.prism to an importable extension module."""
     from prism_runtime.install import module_name_for
     _check_file(file)
@@ -59,13 +62,15 @@ def prismc_main(file: Path, out_dir, emit, annotate, verbose, opt_level, untyped
     try:
         if emit == "pyx":
             from transpiler.pipeline import transpile
-            result = transpile(file.read_bytes(), str(file), name, typed=not untyped)
+            result = transpile(file.read_bytes(), str(file), name, typed=not untyped,
+                               stack_guard=not no_stack_guard)
             target = out_dir / f"{name}.pyx"
             target.write_text(result.pyx, encoding="utf-8")
             _print_warnings(file, [w.short() for w in result.warnings])
             click.echo(str(target))
             return
-        options = BuildOptions(opt_level=opt_level, typed=not untyped, annotate=annotate, verbose=verbose)
+        options = BuildOptions(opt_level=opt_level, typed=not untyped, annotate=annotate, verbose=verbose,
+                               stack_guard=not no_stack_guard)
         _compile_prism_imports(file, out_dir, options)
         result = build_module(file, name, options)
         _print_warnings(file, result.warnings)

@@ -44,7 +44,8 @@ class _FnState:
 
 
 class Lowerer(ExprLowering):
-    def __init__(self, module: ast.Module, res: Resolution, ty: Typing, module_name: str, typed: bool = True):
+    def __init__(self, module: ast.Module, res: Resolution, ty: Typing, module_name: str, typed: bool = True,
+                 stack_guard: bool = True):
         self.module, self.res, self.ty = module, res, ty
         self.module_name = module_name
         self.typed = typed
@@ -53,6 +54,7 @@ class Lowerer(ExprLowering):
         self.temp_counter = 0
         self.fn_scope = res.module_scope
         self.state = _FnState(res.module_scope, module, T.ANY, None, False)
+        self.stack_guard = stack_guard
         self.recursive = recursive_functions(module, res, ty)   # ids of FnDecls needing the stack guard
         self.reps: dict = {}                 # id(ast expr) -> representation (see ExprLowering.rep)
         self.synthesized: list = []          # AST nodes made here (kept alive: reps are keyed by id)
@@ -195,7 +197,8 @@ class Lowerer(ExprLowering):
         fn = ir.Function(name, flavor, ir_params, ret_ctype, local_decls, header + stmts,
                          getattr(node, "span").line, [self.attribute(a) for a in decorators],
                          getattr(node, "name", "<lambda>"),
-                         stack_check=nested or not isinstance(node, ast.FnDecl) or id(node) in self.recursive)
+                         stack_check=self.stack_guard and (nested or not isinstance(node, ast.FnDecl)
+                                                           or id(node) in self.recursive))
         self.fn_scope, self.state, self.pre = saved_scope, saved_state, saved_pre
         return fn
 
@@ -461,6 +464,8 @@ def _contains_await(stmts) -> bool:
     return False
 
 
-def lower(module: ast.Module, res: Resolution, ty: Typing, module_name: str, typed: bool = True) -> ir.Module:
-    """Lower a checked module to IR (`typed=False` keeps every value a Python object)."""
-    return Lowerer(module, res, ty, module_name, typed).run()
+def lower(module: ast.Module, res: Resolution, ty: Typing, module_name: str, typed: bool = True,
+          stack_guard: bool = True) -> ir.Module:
+    """Lower a checked module to IR (`typed=False` keeps every value a Python object;
+    `stack_guard=False` drops the C stack check from recursive functions)."""
+    return Lowerer(module, res, ty, module_name, typed, stack_guard).run()

@@ -123,14 +123,16 @@ def analyse(source, path: str):
     return _deep(_analyse, source, path)
 
 
-def _transpile(source, path: str, module_name: str, typed: bool, profile: bool) -> Transpiled:
+def _transpile(source, path: str, module_name: str, typed: bool, profile: bool,
+               stack_guard: bool) -> Transpiled:
     module, resolution, typing, warnings = _analyse(source, path)
-    program = lower(module, resolution, typing, module_name, typed=typed)
+    program = lower(module, resolution, typing, module_name, typed=typed, stack_guard=stack_guard)
     hoist_module(program)
     program.profile = profile
     pyx = render_module(program)
     return Transpiled(module, pyx, warnings, [imp.source for imp in resolution.prism_imports])
 
 
-def transpile(source, path: str, module_name: str, *, typed: bool = True, profile: bool = False) -> Transpiled:
-    return _deep(_transpile, source, path, module_name, typed, profile)
+def transpile(source, path: str, module_name: str, *, typed: bool = True, profile: bool = False,
+              stack_guard: bool = True) -> Transpiled:
+    return _deep(_transpile, source, path, module_name, typed, profile, stack_guard)

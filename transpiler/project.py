@@ -32,6 +32,7 @@ SCHEMA: dict = {
         "optimization-level": ((int,), "an integer 0..3"),
         "lto": ((bool,), "a boolean"),
         "codegen-units": ((int,), "a positive integer"),
+        "stack-guard": ((bool,), "a boolean"),
     },
     # The names prism_runtime/llm_config.py reads (issue 5 spells them with underscores).
     "llm": {
@@ -60,6 +61,7 @@ class Project:
     opt_level: int = 3
     lto: bool = False
     codegen_units: int = 2
+    stack_guard: bool = True
     llm: dict = field(default_factory=dict)
 
     @property
@@ -135,7 +137,8 @@ def load_project(root: Path) -> Project:
     return Project(root=root, name=name, version=package.get("version", "0.1.0"),
                    main=package.get("main", "src/main.prism"),
                    opt_level=build.get("optimization-level", 3), lto=build.get("lto", False),
-                   codegen_units=build.get("codegen-units", 2), llm=data.get("llm", {}))
+                   codegen_units=build.get("codegen-units", 2), stack_guard=build.get("stack-guard", True),
+                   llm=data.get("llm", {}))
 
 
 def find_root(start: Path):

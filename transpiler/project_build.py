@@ -91,7 +91,8 @@ def build_project(project: Project, debug=False, verbose=False, profile_generate
         return 1
     base = BuildOptions(opt_level=0 if debug else project.opt_level, lto=project.lto and not debug, debug=debug,
                         profile_generate=str(pgo_dir) if profile_generate else None,
-                        profile_use=str(pgo_dir) if profile_use else None, verbose=verbose)
+                        profile_use=str(pgo_dir) if profile_use else None, verbose=verbose,
+                        stack_guard=project.stack_guard)
     pgo_hashes = {}
     if profile_use:
         if not any(pgo_dir.glob("*.gcda")):
