@@ -13,7 +13,6 @@ Expected-error test files hold the `line:col: message` part only
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Optional
 
 from transpiler.ast import Span
@@ -34,11 +33,6 @@ class CompileError(Exception):
         if self.span is None:
             return self.message
         return f"{self.span.line}:{self.span.col}: {self.message}"
-
-
-@dataclass(frozen=True)
-class Rendered:
-    text: str
 
 
 def render(error: CompileError, source: Optional[str], path: Optional[str] = None) -> str:

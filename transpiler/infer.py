@@ -549,14 +549,13 @@ def _builtin_result(name: str, args: list) -> T.Type:
     spec = BUILTINS[name]
     if spec.result is not None:
         return spec.result
-    plain_args = [a for a in args]
     if name == "round":
         return T.INT if len(args) == 1 else T.FLOAT
     if name == "abs" and args and args[0].kind in T.NUMERIC and not args[0].conf:
         return args[0]
     if name in ("min", "max") and len(args) >= 2:
         t = T.BOTTOM
-        for a in plain_args:
+        for a in args:
             t = T.join(t, a)
         return t if t.kind in T.NUMERIC and not t.conf else T.ANY
     return T.ANY

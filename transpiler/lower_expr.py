@@ -16,7 +16,7 @@ from __future__ import annotations
 from transpiler import ast
 from transpiler import ir
 from transpiler import types as T
-from transpiler.builtins import BUILTINS, RUNTIME_GLOBALS
+from transpiler.builtins import BUILTINS
 from transpiler.escape import ident, is_plain_attribute
 from transpiler.infer import literal_number
 

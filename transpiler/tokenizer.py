@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from enum import Enum
-from typing import NamedTuple, Optional
+from typing import NamedTuple
 
 from parso.python.token import TokenType
 

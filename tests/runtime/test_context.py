@@ -6,7 +6,7 @@ import time
 import pytest
 
 import prism_runtime.context as context
-from prism_runtime import Context, ContextPool
+from prism_runtime import Context
 from prism_runtime.errors import PrismError
 
 

@@ -1,5 +1,4 @@
 """Metrics, MemoryTracker and PerfMonitor with real threads and time."""
-import threading
 import time
 
 import pytest
