@@ -20,7 +20,6 @@ import sys
 
 from prism_runtime.confidence cimport Conf, make, conf_of, value_of
 from prism_runtime.errors import PrismError
-from prism_runtime.confidence import value_of as _value_of_py
 from prism_runtime.errors import as_prism_error as _as_prism_error
 
 cdef object _I64_MIN = -(2 ** 63)
@@ -522,11 +521,18 @@ cpdef object b_abs(object v):
     return make(_int_checked(abs(value_of(v))), conf_of(v))
 
 
+def _value_key(v):
+    """Sort key for min/max: a value's plain value (a Python-level function, so that
+    importing this module never needs `confidence`'s Python namespace, which may still
+    be initialising: confidence cimports core)."""
+    return value_of(v)
+
+
 cdef object _extreme(tuple args, bint largest):
     items = list(args[0]) if len(args) == 1 else list(args)
     if not items:
         raise PrismError(("max" if largest else "min") + " of an empty sequence")
-    return (max if largest else min)(items, key=_value_of_py)
+    return (max if largest else min)(items, key=_value_key)
 
 
 cpdef object b_min(tuple args):
