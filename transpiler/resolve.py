@@ -185,6 +185,11 @@ class _Resolver:
 
     def stmt(self, s: ast.Stmt):
         if isinstance(s, ast.Let):
+            if isinstance(s.value, ast.Lambda):
+                # A lambda runs later, so it may call itself through the name it is bound to.
+                self.declare(s.name, self.local_kind(), s, is_const=s.is_const)
+                self.expr(s.value)
+                return
             if s.value is not None:
                 self.expr(s.value)
             self.declare(s.name, self.local_kind(), s, is_const=s.is_const)
