@@ -167,6 +167,10 @@ def run_file(file: Path, options: BuildOptions) -> None:
         raise
     except KeyboardInterrupt:
         sys.exit(130)
+    except BrokenPipeError:
+        # The reader went away (`prism run x.prism | head`): stop quietly, as shell tools do.
+        import os
+        os._exit(141)
     except BaseException as exc:  # an uncaught Prism error: report it at its .prism line
         sys.stdout.flush()
         where = runner.prism_location(exc)

@@ -268,6 +268,7 @@ class Param:
     name: str
     ctype: str                      # "object" when untyped
     default: Optional[Expr]
+    fresh_default: Optional[Expr] = None   # evaluated on each call when the argument is omitted (or null)
 
 
 @dataclass

@@ -136,6 +136,9 @@ class Lowerer(ExprLowering):
         for name, ftype, fdecl in info.fields:
             ctype = T.ctype_of(ftype) if self.typed else "object"
             fields.append(ir.Field(ident(name), name, ctype))
+            if fdecl.default is not None and fresh_default(fdecl.default):
+                params.append(ir.Param(ident(name), ctype, ir.Lit(None), self.expr(fdecl.default)))
+                continue
             default = self.expr(fdecl.default) if fdecl.default is not None else None
             params.append(ir.Param(ident(name), ctype, default))
         methods = [self.function(m, struct=s) for m in s.methods]
@@ -161,9 +164,10 @@ class Lowerer(ExprLowering):
         # cpdef cannot hold closures or take decorators (attributes such as #[test]).
         flavor = "async def" if is_async else "def" if (scope.has_closures or nested or decorators
                                                         or isinstance(node, ast.Lambda)) else "cpdef"
-        # Defaults are evaluated where the function is defined, so lower them out here.
+        # Defaults are evaluated where the function is defined, so lower them out here;
+        # a fresh container default (`xs = []`) is instead made anew on every call.
         defaults = {id(p): self.coerce(self.expr(p.default), self.t(p.default), pt)
-                    for p, pt in zip(params, param_types) if p.default is not None}
+                    for p, pt in zip(params, param_types) if p.default is not None and not fresh_default(p.default)}
         saved_scope, saved_state, saved_pre = self.fn_scope, self.state, self.pre
         self.fn_scope = scope
         self.state = _FnState(scope, node, ret, conf, typed_locals=True)
@@ -174,10 +178,16 @@ class Lowerer(ExprLowering):
             ctype = "object" if sym.captured or not self.typed else T.ctype_of(pt)
             if method and p is params[0]:
                 ctype = "object"
-            ir_params.append(ir.Param(sym.py_name, ctype, defaults.get(id(p))))
+            if p.default is not None and fresh_default(p.default):
+                ir_params.append(ir.Param(sym.py_name, ctype, ir.Lit(None), self.expr(p.default)))
+            else:
+                ir_params.append(ir.Param(sym.py_name, ctype, defaults.get(id(p))))
         if method and ir_params:
             ir_params = ir_params[1:]
-        stmts = self.block(body.body, function_body=True)
+        stmts = [ir.If([(ir.Bin("is", ir.Var(p.name), ir.Lit(None)), [ir.Assign(ir.Var(p.name), p.fresh_default,
+                                                                                  body.span.line)])],
+                       None, body.span.line) for p in ir_params if p.fresh_default is not None]
+        stmts += self.block(body.body, function_body=True)
         if ret.kind != "any" and T.ctype_of(ret) != "object" and flavor == "cpdef" and \
                 not (body.body and (always_exits(body.body[-1]) or isinstance(body.body[-1], ast.ExprStmt))):
             stmts.append(ir.Raise(ir.RtCall("_rt", "missing_return", [ir.Lit(name)]), body.span.end_line))
@@ -444,6 +454,28 @@ class Lowerer(ExprLowering):
         if not branches:
             return out + (always or [])
         return out + [ir.If(branches, always, line)]
+
+
+def fresh_default(e) -> bool:
+    """Is this default a new mutable container (`[]`, `{}`, `HashMap.new()`, literal contents
+    only)? Such a default is made on each call, as in TypeScript, instead of being one object
+    shared by every call (Python's default-argument trap)."""
+    if isinstance(e, ast.ArrayLit):
+        return all(_literal_only(x) for x in e.elements)
+    if isinstance(e, ast.ObjectLit):
+        return all(_literal_only(entry.value) for entry in e.entries)
+    if isinstance(e, ast.Call) and isinstance(e.func, ast.Member) and e.func.name == "new" \
+            and isinstance(e.func.obj, ast.Name):
+        return all(_literal_only(a.value) for a in e.args)
+    return False
+
+
+def _literal_only(e) -> bool:
+    if isinstance(e, (ast.IntLit, ast.FloatLit, ast.StringLit, ast.BoolLit, ast.NullLit)):
+        return True
+    if isinstance(e, ast.Unary) and e.op == "-":
+        return _literal_only(e.operand)
+    return fresh_default(e)
 
 
 def _contains_await(stmts) -> bool:
