@@ -226,6 +226,10 @@ cpdef bint match_eq(object subject, object literal) except -1:
 
 # ---------------------------------------------------------------- text
 
+# Printed like arrays: lists, tuples, and the key/value/item views and sets Python code returns.
+_ARRAY_LIKE = (list, tuple, type({}.keys()), type({}.values()), type({}.items()), set, frozenset)
+
+
 cdef str _inner(object v):
     """How a value prints inside a container: strings quoted."""
     if type(v) is Conf:
@@ -249,7 +253,7 @@ cpdef str to_str(object v):
         return <str>v
     if t is int or t is float:
         return repr(v)
-    if isinstance(v, (list, tuple)):
+    if isinstance(v, _ARRAY_LIKE):
         return "[" + ", ".join([_inner(x) for x in v]) + "]"
     if isinstance(v, dict):
         return "{" + ", ".join([_inner(k) + ": " + _inner(x) for k, x in (<dict>v).items()]) + "}"
