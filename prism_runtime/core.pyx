@@ -287,8 +287,9 @@ cdef str _attr_name(object obj, str name):
 cpdef object get_member(object obj, str name):
     if type(obj) is Conf:
         obj = (<Conf>obj).value
-    if name == "length" and isinstance(obj, (str, list, tuple, dict)):
-        return len(obj)
+    if name == "length" and (isinstance(obj, (str, list, tuple, dict)) or
+                             not hasattr(obj, "length") and hasattr(obj, "__len__")):
+        return len(obj)             # arrays, strings, maps, and sized Python objects (numpy arrays)
     if isinstance(obj, dict):
         try:
             return obj[name]
@@ -654,6 +655,28 @@ def attribute(str name, *args):
         fn.__prism_attributes__ = marks
         return fn
     return mark
+
+
+def check_tensor(value):
+    """A `tensor` argument must be a 1-D float64 or float32 array (what typed code reads
+    through a memoryview); the same check runs in typed and untyped builds."""
+    dtype = str(getattr(value, "dtype", type_of(value)))
+    if dtype not in ("float64", "float32") or getattr(value, "ndim", 1) != 1:
+        shape = f"{getattr(value, 'ndim', '?')}-D " if hasattr(value, "ndim") else ""
+        raise PrismError(f"expected a 1-D float64 or float32 tensor, found {shape}{dtype}")
+    return value
+
+
+def invoke(f, tuple tensor_params, *args, **kwargs):
+    """Call f through Python: how generated code calls a function specialised per
+    tensor dtype, so the specialisation is chosen from the arguments at run time.
+    `tensor_params` names the tensor arguments (positions or names) to check first."""
+    for p in tensor_params:
+        if type(p) is int and p < len(args):
+            check_tensor(args[p])
+        elif type(p) is str and p in kwargs:
+            check_tensor(kwargs[p])
+    return f(*args, **kwargs)
 
 
 def struct_eq(a, b):

@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 HOT = {
     "core_kernels": ["accumulate", "mandelbrot"],
     "confidence_kernels": ["plain_sum", "confident_sum"],
+    "tensor_kernels": ["scale", "dot"],
 }
 
 

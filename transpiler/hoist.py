@@ -65,7 +65,9 @@ class _Hoister:
         if k == "rt":
             return e.module == "_rt" and e.func in CHECKED and all(self.pure(a) for a in e.args)
         if k == "item":
-            return e.obj.kind == "var" and self.pure(e.index)
+            return (e.obj.kind == "var" or self.pure(e.obj)) and self.pure(e.index)
+        if k == "attr":
+            return e.obj.kind == "var" and e.name == "shape"      # a tensor view's shape: a C read
         if k == "call":
             return e.func.kind == "var" and e.func.name == "len" and len(e.args) == 1 \
                 and not e.kwargs and not e.dict_kwargs and e.args[0].kind == "var"
@@ -90,6 +92,7 @@ class _Hoister:
                 return ir.Var(out)
             return e
         if k == "item":
+            e.obj = self.extract(e.obj, pre, line)
             e.index = self.extract(e.index, pre, line)
             return e
         if k == "rt":
@@ -118,6 +121,15 @@ class _Hoister:
                 s.value = self.extract(s.value, pre, s.line)
             out.extend(pre)
             self.forget(s.target.name)
+            out.append(s)
+            return
+        if k == "assign" and s.target.kind == "item" and s.target.obj.kind == "var" \
+                and self.pure(s.target.index) and self.pure(s.value):
+            # A tensor element store `t[i] = v`: the value runs first, then the slot.
+            pre = []
+            s.value = self.extract(s.value, pre, s.line)
+            s.target.index = self.extract(s.target.index, pre, s.line)
+            out.extend(pre)
             out.append(s)
             return
         self.available = {}             # anything else may have side effects

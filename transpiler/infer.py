@@ -354,6 +354,8 @@ class _Inferrer:
                 return ot.element
             if ot.kind == "string" and not ot.conf:
                 return T.STRING
+            if ot.kind == "tensor" and not ot.conf:
+                return T.FLOAT
             return T.ANY
         if isinstance(e, ast.Slice):
             ot = self.expr(e.obj)
@@ -502,7 +504,7 @@ class _Inferrer:
         ot = self.expr(e.obj)
         if ot.conf:
             return T.ANY
-        if e.name == "length" and ot.kind in ("array", "string", "map"):
+        if e.name == "length" and ot.kind in ("array", "string", "map", "tensor"):
             return T.INT
         if ot.kind == "struct":
             ft = self.ty.structs[ot.name].field_type(e.name)

@@ -29,7 +29,7 @@ from transpiler.builtins import RUNTIME_GLOBALS, STD_MODULES
 from transpiler.callgraph import recursive_functions
 from transpiler.escape import ident
 from transpiler.infer import Typing, always_exits, arith_type
-from transpiler.lower_expr import CONF_STRUCT, ExprLowering
+from transpiler.lower_expr import CONF_STRUCT, TENSOR_VIEW, ExprLowering
 from transpiler.resolve import FunctionScope, Resolution, Symbol
 
 
@@ -57,6 +57,7 @@ class Lowerer(ExprLowering):
         self.stack_guard = stack_guard
         self.recursive = recursive_functions(module, res, ty)   # ids of FnDecls needing the stack guard
         self.reps: dict = {}                 # id(ast expr) -> representation (see ExprLowering.rep)
+        self.tensor_params: set = set()      # tensor parameters passed as typed memoryviews
         self.synthesized: list = []          # AST nodes made here (kept alive: reps are keyed by id)
 
     # ------------------------------------------------------------ helpers
@@ -70,12 +71,26 @@ class Lowerer(ExprLowering):
         return self.ty.sym(sym) if self.typed else T.ANY
 
     def sym_ctype(self, sym: Symbol) -> str:
+        if sym in self.tensor_params:
+            return TENSOR_VIEW
         if not self.typed or sym.kind != "local" or sym.captured or not self.state.typed_locals:
             return "object"
         t = self.ty.sym(sym)
         if t.conf and t.kind in CONF_STRUCT and isinstance(sym.decl, ast.Let):
             return CONF_STRUCT[t.kind]          # a confident scalar local travels unboxed
         return T.ctype_of(t)
+
+    def uses_tensor_views(self, node) -> bool:
+        """Does this function take `tensor` parameters as fused typed memoryviews? Only plain
+        cpdef functions do (no closures, attributes or async); calls to them must then go
+        through the Python-level function, which picks the dtype specialisation at run time."""
+        if not self.typed or not isinstance(node, ast.FnDecl) or node.is_async or node.attributes:
+            return False
+        scope = self.res.functions.get(id(node))
+        info = self.ty.functions.get(id(node))
+        if scope is None or info is None or scope.has_closures or scope.parent is not self.res.module_scope:
+            return False
+        return any(pt == T.TENSOR for pt in info.params)
 
     def needs_def(self, fn: ir.Function) -> bool:
         return bool(fn.locals)
@@ -178,6 +193,9 @@ class Lowerer(ExprLowering):
             ctype = "object" if sym.captured or not self.typed else T.ctype_of(pt)
             if method and p is params[0]:
                 ctype = "object"
+            elif ctype == "object" and self.uses_tensor_views(node) and pt == T.TENSOR and not sym.captured:
+                ctype = TENSOR_VIEW                 # typed memoryview (float64 or float32)
+                self.tensor_params.add(sym)
             if p.default is not None and fresh_default(p.default):
                 ir_params.append(ir.Param(sym.py_name, ctype, ir.Lit(None), self.expr(p.default)))
             else:
@@ -187,6 +205,11 @@ class Lowerer(ExprLowering):
         stmts = [ir.If([(ir.Bin("is", ir.Var(p.name), ir.Lit(None)), [ir.Assign(ir.Var(p.name), p.fresh_default,
                                                                                   body.span.line)])],
                        None, body.span.line) for p in ir_params if p.fresh_default is not None]
+        # A `tensor` parameter that is not a typed memoryview is checked like one would be.
+        declared = info.params if info is not None else [T.ANY] * len(params)
+        stmts += [ir.ExprStmt(ir.Call(ir.Attr(ir.Var("_rtpy"), "check_tensor"), [ir.Var(p.name)]), body.span.line)
+                  for p, pt in zip([q for q in ir_params], declared[1:] if method else declared)
+                  if pt == T.TENSOR and p.ctype != TENSOR_VIEW]
         stmts += self.block(body.body, function_body=True)
         if ret.kind != "any" and T.ctype_of(ret) != "object" and flavor == "cpdef" and \
                 not (body.body and (always_exits(body.body[-1]) or isinstance(body.body[-1], ast.ExprStmt))):
@@ -278,6 +301,9 @@ class Lowerer(ExprLowering):
                 ftype = self.ty.structs[ot.name].field_type(target.name) or T.ANY
                 return [ir.Assign(ir.Attr(obj, ident(target.name)), self.coerce(value, vtype, ftype), line)]
             return [ir.ExprStmt(ir.RtCall("_rt", "set_member", [obj, ir.Lit(target.name), value]), line)]
+        if self.rep(target.obj) == TENSOR_VIEW and self.t(target.index) == T.INT:
+            slot = self.tensor_slot(target.obj, target.index)
+            return [ir.Assign(slot, self.coerce(value, vtype, T.FLOAT), line)]
         obj, index = self.expr(target.obj), self.expr(target.index)
         return [ir.ExprStmt(ir.RtCall("_rt", "set_index", [obj, index, value]), line)]
 

@@ -33,6 +33,7 @@ _PREFIX = {"_cf.cfloat": "cf", "_cf.cint": "ci", "_cf.cbool": "cb"}
 _C_SCALAR = frozenset({"long long", "double", "bint"})
 _STRUCT_ARITH = {"+": "add", "-": "sub", "*": "mul", "/": "div", "%": "mod"}
 _STRUCT_CMP = {"<": "lt", "<=": "le", ">": "gt", ">=": "ge", "==": "eq", "!=": "ne"}
+TENSOR_VIEW = "_prism_tensor"       # the fused memoryview type declared by templates/module.pyx.j2
 
 
 class ExprLowering:
@@ -93,6 +94,8 @@ class ExprLowering:
         r = self.rep(e)
         if r in STRUCTS:
             return ir.RtCall("_cf", "box_" + r[4:], [value])
+        if r == TENSOR_VIEW:
+            return ir.Attr(value, "base")          # the array itself, not Cython's memoryview
         return value
 
     def expr_raw(self, e) -> ir.Expr:
@@ -319,6 +322,8 @@ class ExprLowering:
         return ir.RtCall("_rt", "b_range", [ir.TupleDisplay([self.boxed(e.start), stop])])
 
     def x_Member(self, e):
+        if e.name == "length" and self.rep(e.obj) == TENSOR_VIEW:
+            return ir.Item(ir.Attr(self.expr_raw(e.obj), "shape"), ir.Lit(0))
         ot = self.t(e.obj)
         obj = self.expr(e.obj)
         if self.typed and not ot.conf:
@@ -330,9 +335,17 @@ class ExprLowering:
                 return ir.RtCall("_rt", "get_key", [obj, ir.Lit(e.name)])
         return ir.RtCall("_rt", "get_member", [obj, ir.Lit(e.name)])
 
+    def tensor_slot(self, obj_ast, index_ast) -> ir.Expr:
+        """`t[i]` on a tensor parameter: a bounds-checked C element access."""
+        view = self.expr_raw(obj_ast)
+        size = ir.Item(ir.Attr(view, "shape"), ir.Lit(0))
+        return ir.Item(view, ir.RtCall("_rt", "check_index", [self.expr(index_ast), size]))
+
     def x_Index(self, e):
         ot = self.t(e.obj)
         it = self.t(e.index)
+        if self.rep(e.obj) == TENSOR_VIEW and it == T.INT:
+            return ir.Cast("double", self.tensor_slot(e.obj, e.index))
         obj, index = self.expr(e.obj), self.expr(e.index)
         if self.typed and ot.kind == "array" and not ot.conf and it == T.INT and \
                 T.ctype_of(ot.element) in ("double", "long long"):
@@ -376,7 +389,8 @@ class ExprLowering:
                 return self.builtin_call(sym.name, e)
             if sym.kind == "fn":
                 decl = self.res.top_functions[sym.name]
-                return self.known_call(ir.Var(sym.py_name), decl.params, self.ty.functions[id(decl)].params, e)
+                return self.known_call(ir.Var(sym.py_name), decl.params, self.ty.functions[id(decl)].params, e,
+                                       decl)
         if isinstance(f, ast.Member):
             return self.method_call(f, e)
         args, kwargs, dict_kwargs = self.plain_args(e.args)
@@ -394,8 +408,16 @@ class ExprLowering:
                 dict_kwargs.append((a.name, value))
         return positional, kwargs, dict_kwargs
 
-    def known_call(self, func: ir.Expr, params, param_types, e):
+    def known_call(self, func: ir.Expr, params, param_types, e, decl=None):
         """A call to a Prism function whose parameters are known: arguments in order, coerced."""
+        if decl is not None and self.uses_tensor_views(decl):
+            # A fused (per-dtype) function: call the Python-level object, which dispatches.
+            args, kwargs, dict_kwargs = self.plain_args(e.args)
+            own = [p for p in decl.params if p.name != "self"]
+            tensors = [ir.Lit(i) for i, pt in enumerate(param_types) if pt == T.TENSOR] + \
+                      [ir.Lit(own[i].name) for i, pt in enumerate(param_types) if pt == T.TENSOR]
+            return ir.Call(ir.Attr(ir.Var("_rtpy"), "invoke"), [func, ir.TupleDisplay(tensors)] + args,
+                           kwargs, dict_kwargs)
         by_name = {p.name: i for i, p in enumerate(params)}
         slots: list = [None] * len(params)
         for i, a in enumerate(e.args):
@@ -417,6 +439,8 @@ class ExprLowering:
         types = [self.t(a) for a in args]
         if name == "print":
             return ir.RtCall("_rt", "prism_print", [ir.TupleDisplay([self.boxed(a) for a in args])])
+        if name == "len" and self.rep(args[0]) == TENSOR_VIEW:
+            return ir.Item(ir.Attr(self.expr_raw(args[0]), "shape"), ir.Lit(0))
         if name == "len" and self.typed and types[0].kind in ("array", "string") and not types[0].conf:
             return ir.Call(ir.Var("len"), [self.expr(args[0])])
         if name == "abs" and self.is_c(types[0]):
@@ -443,7 +467,7 @@ class ExprLowering:
                 method = self.ty.structs[ot.name].methods.get(f.name)
                 if method is not None:
                     return self.known_call(ir.Attr(obj, ident(f.name)), method.params[1:],
-                                           self.ty.functions[id(method)].params[1:], e)
+                                           self.ty.functions[id(method)].params[1:], e, method)
             if ot.kind == "array" and f.name == "push" and len(e.args) == 1:
                 return ir.RtCall("_rt", "list_push", [obj, self.boxed(e.args[0].value)])
         args, kwargs, dict_kwargs = self.plain_args(e.args)
