@@ -28,7 +28,8 @@ from transpiler import types as T
 from transpiler.builtins import RUNTIME_GLOBALS, STD_MODULES
 from transpiler.callgraph import recursive_functions
 from transpiler.escape import ident
-from transpiler.infer import Typing, always_exits, arith_type
+from transpiler.infer import Typing
+from transpiler.typerules import always_exits, arith_type
 from transpiler.lower_expr import CONF_STRUCT, TENSOR_VIEW, ExprLowering
 from transpiler.resolve import FunctionScope, Resolution, Symbol
 
