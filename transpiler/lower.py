@@ -93,9 +93,6 @@ class Lowerer(ExprLowering):
             return False
         return any(pt == T.TENSOR for pt in info.params)
 
-    def needs_def(self, fn: ir.Function) -> bool:
-        return bool(fn.locals)
-
     # ------------------------------------------------------------ module
     def run(self) -> ir.Module:
         imports, structs, functions = [], [], []

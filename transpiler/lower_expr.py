@@ -368,17 +368,16 @@ class ExprLowering:
         return ir.AwaitExpr(self.expr(e.value))
 
     def x_Lambda(self, e):
-        if not isinstance(e.body, ast.Block) and not e.is_async and all(p.default is None for p in e.params):
-            fn = self.lower_callable(e, e.params, ast.Block((ast.Return(e.body, e.body.span),), e.span),
-                                     name="", is_async=False)
-            if not fn.locals and len(fn.body) == 1 and fn.body[0].kind == "return" and \
-                    fn.body[0].value is not None and not self.needs_def(fn):
-                return ir.LambdaExpr([p.name for p in fn.params], fn.body[0].value)
-        name = self.temp("_pl")
         body = e.body if isinstance(e.body, ast.Block) else ast.Block((ast.Return(e.body, e.body.span),), e.span)
-        fn = self.lower_callable(e, e.params, body, name=name, is_async=e.is_async)
+        fn = self.lower_callable(e, e.params, body, name="", is_async=e.is_async)
+        if not isinstance(e.body, ast.Block) and not e.is_async and all(p.default is None for p in e.params) \
+                and not fn.locals and len(fn.body) == 1 and fn.body[0].kind == "return" \
+                and fn.body[0].value is not None:
+            # An expression body that needs no statements stays a Python lambda.
+            return ir.LambdaExpr([p.name for p in fn.params], fn.body[0].value)
+        fn.name = self.temp("_pl")
         self.pre.append(ir.Def(fn, e.span.line))
-        return ir.Var(name)
+        return ir.Var(fn.name)
 
     # ------------------------------------------------------------ calls
     def x_Call(self, e):
