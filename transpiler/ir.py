@@ -325,3 +325,5 @@ class Module:
     main_name: Optional[str]        # safe name of `fn main`, if any
     prism_exports: list             # (prism name, safe name) for names renamed by escaping
     profile: bool = False           # compile with Cython's profiling hooks
+    uses_tensor_views: bool = False # declares the fused memoryview type (only when needed:
+                                    # its support code changes how gcc optimises the module)

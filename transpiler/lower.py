@@ -124,7 +124,8 @@ class Lowerer(ExprLowering):
                    if s.py_name != s.name and s.py_name == ident(s.name) and s.kind in ("fn", "struct", "global")
                    and id(s.decl) in top_decls]
         return ir.Module(self.module_name, self.module.path, imports, structs, functions, toplevel,
-                         is_async, top_globals, self.res.decls[id(main)].py_name if main else None, exports)
+                         is_async, top_globals, self.res.decls[id(main)].py_name if main else None, exports,
+                         uses_tensor_views=bool(self.tensor_params))
 
     def import_(self, s: ast.Import) -> list:
         source = s.source
