@@ -287,6 +287,8 @@ class Lowerer(ExprLowering):
                 self.synthesized.append(value_ast)
                 self.ty.exprs[id(value_ast)] = arith_type(s.op[0], self.ty.of(target), self.ty.of(s.value))
             return [self.assign_to(self.res.names[id(target)], value_ast, line)]
+        if s.op != "=" and not (_simple(target.obj) and (isinstance(target, ast.Member) or _simple(target.index))):
+            return self.compound_to_slot(s)
         if s.op == "=":
             value, vtype = self.expr(s.value), self.t(s.value)
         else:
@@ -305,6 +307,24 @@ class Lowerer(ExprLowering):
             return [ir.Assign(slot, self.coerce(value, vtype, T.FLOAT), line)]
         obj, index = self.expr(target.obj), self.expr(target.index)
         return [ir.ExprStmt(ir.RtCall("_rt", "set_index", [obj, index, value]), line)]
+
+    def compound_to_slot(self, s: ast.Assign) -> list:
+        """`f().x += v` / `xs[g()] += v`: the object and index are evaluated once, into
+        temporaries, then read, combined and written back through the runtime."""
+        target, line = s.target, s.span.line
+        obj = ir.Var(self.temp())
+        out = [ir.Assign(obj, self.expr(target.obj), line)]
+        if isinstance(target, ast.Member):
+            key = ir.Lit(target.name)
+            read, write = "get_member", "set_member"
+        else:
+            key = ir.Var(self.temp())
+            out.append(ir.Assign(key, self.expr(target.index), line))
+            read, write = "get_index", "set_index"
+        vtype = arith_type(s.op[0], self.t(target), self.t(s.value))
+        current = ir.RtCall("_rt", read, [obj, key])
+        value = self.arith(s.op[0], current, self.expr(s.value), T.ANY, T.ANY, vtype)
+        return out + [ir.ExprStmt(ir.RtCall("_rt", write, [obj, key, value]), line)]
 
     def s_ExprStmt(self, s: ast.ExprStmt, implicit_return: bool = False):
         if isinstance(s.expr, ast.Match) and not implicit_return:
@@ -479,6 +499,11 @@ class Lowerer(ExprLowering):
         if not branches:
             return out + (always or [])
         return out + [ir.If(branches, always, line)]
+
+
+def _simple(e) -> bool:
+    """Evaluating e twice is harmless and costs nothing: a name or a literal."""
+    return isinstance(e, (ast.Name, ast.IntLit, ast.FloatLit, ast.StringLit, ast.BoolLit))
 
 
 def fresh_default(e) -> bool:
