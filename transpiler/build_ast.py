@@ -129,21 +129,23 @@ def _import(n) -> ast.Import:
     return ast.Import(names, default, decode_string(source.value, source.start_pos), span(n))
 
 
+def _typed_name(n):
+    """`name`, `name: T`, `name = d` or `name: T = d` (a parameter or a struct field):
+    (name, type or None, default or None)."""
+    if n.type == "name":
+        return n.value, None, None
+    c = n.children
+    type_ = default = None
+    i = 1
+    if i < len(c) and _is(c[i], ":"):
+        type_, i = build_type(c[i + 1]), i + 2
+    if i < len(c) and _is(c[i], "="):
+        default = build_expr(c[i + 1])
+    return c[0].value, type_, default
+
+
 def _params(children) -> tuple:
-    out = []
-    for p in _items(children):
-        if p.type == "name":
-            out.append(ast.Param(p.value, None, None, span(p)))
-            continue
-        c = p.children
-        type_ = default = None
-        i = 1
-        if i < len(c) and _is(c[i], ":"):
-            type_, i = build_type(c[i + 1]), i + 2
-        if i < len(c) and _is(c[i], "="):
-            default = build_expr(c[i + 1])
-        out.append(ast.Param(c[0].value, type_, default, span(p)))
-    return tuple(out)
+    return tuple(ast.Param(*_typed_name(p), span(p)) for p in _items(children))
 
 
 def _fn(n, is_async: bool = False, attributes: tuple = (), start=None) -> ast.FnDecl:
@@ -180,17 +182,8 @@ def _struct(n) -> ast.StructDecl:
     for m in _items(c[3:-1]):
         if m.type in ("fn_decl", "async_fn", "decorated"):
             methods.append(_fn(m))
-        elif m.type == "name":
-            fields.append(ast.Field(m.value, None, None, span(m)))
         else:
-            f = m.children
-            type_ = default = None
-            i = 1
-            if i < len(f) and _is(f[i], ":"):
-                type_, i = build_type(f[i + 1]), i + 2
-            if i < len(f) and _is(f[i], "="):
-                default = build_expr(f[i + 1])
-            fields.append(ast.Field(f[0].value, type_, default, span(m)))
+            fields.append(ast.Field(*_typed_name(m), span(m)))
     return ast.StructDecl(c[1].value, tuple(fields), tuple(methods), span(n))
 
 
