@@ -1,11 +1,10 @@
 """Cache (LRU) and LLMCache (LRU + TTL + single-flight): behaviour, threads, memory."""
 import asyncio
-import gc
-import threading
 import time
-import tracemalloc
 
 import pytest
+
+from threadkit import run_in_threads, traced_growth
 
 from prism_runtime import Cache, LLMCache
 from prism_runtime.errors import PrismError
@@ -64,25 +63,16 @@ def test_unhashable_key_raises():
 
 def test_threads_hammer_cache():
     c = Cache(max_size=64)
-    errors = []
 
     def worker(seed):
-        try:
-            for i in range(50000):
-                k = (i * 7 + seed) % 200
-                v = c.get_or_compute(k, lambda k: k * 3)
-                assert v == k * 3
-                if i % 5 == 0:
-                    c.set(k, k * 3)
-        except Exception as e:                # pragma: no cover
-            errors.append(e)
+        for i in range(50000):
+            k = (i * 7 + seed) % 200
+            v = c.get_or_compute(k, lambda k: k * 3)
+            assert v == k * 3
+            if i % 5 == 0:
+                c.set(k, k * 3)
 
-    threads = [threading.Thread(target=worker, args=(s,)) for s in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
+    run_in_threads(worker, [(s,) for s in range(4)])
     assert len(c) <= 64
     keys = c.keys()
     assert len(keys) == len(set(keys)) == len(c)
@@ -104,22 +94,13 @@ class SlowKey:
 
 def test_threads_with_python_level_keys():
     c = Cache(max_size=16)
-    errors = []
 
     def worker(seed):
-        try:
-            for i in range(3000):
-                k = SlowKey((i + seed) % 40)
-                assert c.get_or_compute(k, lambda k: k.v) == k.v
-        except Exception as e:                # pragma: no cover
-            errors.append(e)
+        for i in range(3000):
+            k = SlowKey((i + seed) % 40)
+            assert c.get_or_compute(k, lambda k: k.v) == k.v
 
-    threads = [threading.Thread(target=worker, args=(s,)) for s in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
+    run_in_threads(worker, [(s,) for s in range(4)])
     assert len(c) <= 16 and len(c.keys()) == len(c)
 
 
@@ -225,40 +206,18 @@ def test_single_flight_survives_a_cancelled_waiter():
 
 def test_llm_cache_threads_hammer():
     c = LLMCache(max_size=50, ttl=60)
-    errors = []
 
     def worker(seed):
-        try:
-            for i in range(30000):
-                k = (i + seed) % 100
-                if c.get(k) is None:
-                    c.set(k, k)
-                else:
-                    assert c.get(k) == k
-        except Exception as e:                # pragma: no cover
-            errors.append(e)
+        for i in range(30000):
+            k = (i + seed) % 100
+            if c.get(k) is None:
+                c.set(k, k)
+            else:
+                assert c.get(k) == k
 
-    threads = [threading.Thread(target=worker, args=(s,)) for s in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors and len(c) <= 50
+    run_in_threads(worker, [(s,) for s in range(4)])
+    assert len(c) <= 50
 
-
-def _traced_growth(op, n):
-    gc.collect()
-    tracemalloc.start()
-    try:
-        op(n // 10)                            # warm up
-        gc.collect()
-        before = tracemalloc.get_traced_memory()[0]
-        op(n)
-        gc.collect()
-        after = tracemalloc.get_traced_memory()[0]
-    finally:
-        tracemalloc.stop()
-    return after - before
 
 
 def test_memory_flat_over_a_million_operations():
@@ -272,5 +231,5 @@ def test_memory_flat_over_a_million_operations():
             if lc.get(k) is None:
                 lc.set(k, k)
 
-    growth = _traced_growth(ops, 1_000_000)
+    growth = traced_growth(ops, 1_000_000)
     assert growth < 512 * 1024, growth

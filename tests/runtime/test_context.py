@@ -5,6 +5,8 @@ import time
 
 import pytest
 
+from threadkit import run_in_threads
+
 import prism_runtime.context as context
 from prism_runtime import Context
 from prism_runtime.errors import PrismError
@@ -105,11 +107,7 @@ def test_isolated_between_threads():
             seen[i] = (context.current().name, ctx.confidence)
         assert context.current() is None
 
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_in_threads(worker, [(i,) for i in range(4)])   # a failed assert in a thread fails the test
     for i in range(4):
         assert seen[i][0] == f"t{i}"
         assert seen[i][1] == pytest.approx(i / 10)
@@ -118,23 +116,14 @@ def test_isolated_between_threads():
 def test_same_named_context_entered_in_two_threads():
     shared = context.named("shared-between-threads")
     barrier = threading.Barrier(2)
-    errors = []
 
     def worker():
-        try:
-            with shared:
-                barrier.wait()
-                time.sleep(0.01)
-            assert context.current() is None
-        except Exception as e:             # pragma: no cover
-            errors.append(e)
+        with shared:
+            barrier.wait()
+            time.sleep(0.01)
+        assert context.current() is None
 
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
+    run_in_threads(worker, [() for _ in range(2)])
     assert not shared.active
 
 

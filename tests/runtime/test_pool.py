@@ -1,11 +1,10 @@
 """ContextPool and TensorPool: reuse, reset, growth, misuse errors, threads, memory."""
-import gc
-import threading
 import time
-import tracemalloc
 
 import numpy as np
 import pytest
+
+from threadkit import run_in_threads, traced_growth
 
 import prism_runtime.context as context
 from prism_runtime import Context, ContextPool, TensorPool
@@ -65,24 +64,15 @@ def test_pool_release_while_entered():
 
 def test_pool_threads_hammer():
     pool = ContextPool(max_size=8)
-    errors = []
 
     def worker():
-        try:
-            for i in range(20000):
-                c = pool.acquire("w")
-                assert c.keys() == []
-                c.set("i", i)
-                pool.release(c)
-        except Exception as e:             # pragma: no cover
-            errors.append(e)
+        for i in range(20000):
+            c = pool.acquire("w")
+            assert c.keys() == []
+            c.set("i", i)
+            pool.release(c)
 
-    threads = [threading.Thread(target=worker) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
+    run_in_threads(worker, [() for _ in range(4)])
     assert pool.idle <= 8
 
 
@@ -151,42 +141,19 @@ def test_tensor_pool_misuse():
 
 def test_tensor_pool_threads_hammer():
     p = TensorPool(initial_size=2, shape=(16,))
-    errors = []
 
     def worker(v):
-        try:
-            for _ in range(20000):
-                t = p.acquire()
-                assert not t.any()
-                t[:] = v
-                assert (t == v).all()
-                p.release(t)
-        except Exception as e:               # pragma: no cover
-            errors.append(e)
+        for _ in range(20000):
+            t = p.acquire()
+            assert not t.any()
+            t[:] = v
+            assert (t == v).all()
+            p.release(t)
 
-    threads = [threading.Thread(target=worker, args=(v,)) for v in range(1, 5)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
+    run_in_threads(worker, [(v,) for v in range(1, 5)])
     s = p.stats()
     assert s["in_use"] == 0 and s["idle"] == s["size"] <= 8
 
-
-def _traced_growth(op, n):
-    gc.collect()
-    tracemalloc.start()
-    try:
-        op(n // 10)
-        gc.collect()
-        before = tracemalloc.get_traced_memory()[0]
-        op(n)
-        gc.collect()
-        after = tracemalloc.get_traced_memory()[0]
-    finally:
-        tracemalloc.stop()
-    return after - before
 
 
 def test_memory_flat_over_a_million_pool_operations():
@@ -198,4 +165,4 @@ def test_memory_flat_over_a_million_pool_operations():
             tp.release(tp.acquire())
             cp.release(cp.acquire("m"))
 
-    assert _traced_growth(ops, 1_000_000) < 256 * 1024
+    assert traced_growth(ops, 1_000_000) < 256 * 1024
