@@ -190,20 +190,22 @@ class _Inferrer:
                 self.expr(fn.confidence)
             self.block(fn.body.body)
             body = fn.body.body
-            if info is not None and info.declared_ret is not None and not info.ret.conf and \
-                    any(r.value is not None and self.expr(r.value).conf for r in _returns(fn.body)) or \
-                    info is not None and info.declared_ret is not None and not info.ret.conf and \
-                    body and isinstance(body[-1], ast.ExprStmt) and self.expr(body[-1].expr).conf:
-                info.ret = T.with_conf(info.ret)
-                self.changed = True
-            if info is not None and info.declared_ret is None:
+            # What the body can return, as typed by the walk just done: every `return`,
+            # the final expression statement, or null when it can fall off the end.
+            results = [self.ty.exprs.get(id(r.value), T.BOTTOM) if r.value is not None else T.NULL
+                       for r in _returns(fn.body)]
+            if body and isinstance(body[-1], ast.ExprStmt):
+                results.append(self.ty.exprs.get(id(body[-1].expr), T.BOTTOM))
+            elif not body or not _always_exits(body[-1]):
+                results.append(T.NULL)
+            if info is not None and info.declared_ret is not None:
+                if not info.ret.conf and any(t.conf for t in results):
+                    info.ret = T.with_conf(info.ret)      # an annotation keeps the confidence
+                    self.changed = True
+            elif info is not None:
                 ret = T.BOTTOM
-                for r in _returns(fn.body):
-                    ret = T.join(ret, self.expr(r.value) if r.value is not None else T.NULL)
-                if body and isinstance(body[-1], ast.ExprStmt):
-                    ret = T.join(ret, self.expr(body[-1].expr))
-                elif not body or not _always_exits(body[-1]):
-                    ret = T.join(ret, T.NULL)
+                for t in results:
+                    ret = T.join(ret, t)
                 if fn.confidence is not None:
                     ret = T.with_conf(ret) if ret.kind != "bottom" else ret
                 if fn.is_async:
