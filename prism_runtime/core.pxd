@@ -275,64 +275,71 @@ cpdef object type_of(object v)
 
 cpdef object to_exception(object v)
 
-# Stack guard: every generated function starts with `if _rt.stack_low(): raise RecursionError`.
-# Typed calls are C calls that Python's recursion limit never sees, so without this a
-# runaway recursion would overflow the C stack and crash. The floor of the running
-# thread's stack (pthread_getattr_np) is cached in a plain static keyed by the thread
-# pointer: a thread-local (`__thread`) in an extension module costs a __tls_get_addr
-# call on every function entry, which made recursive code several times slower.
-# Generated code holds the GIL, so one thread at a time uses the cache; another thread
-# refreshes it. 256 KiB stay free to raise and unwind the error.
+# Stack guard: recursive generated functions call `_rt.stack_check()` before their first
+# call (see transpiler/callgraph.py). Typed calls are C calls that Python's recursion limit
+# never sees, so without this a runaway recursion would overflow the C stack and crash.
+#
+# The hot path is one subtraction and one unsigned compare: is the stack pointer inside
+# the usable window [floor, top] of the thread that last set it up? A different thread's
+# stack lies outside that window, so the same compare also notices a thread switch, and
+# the cold path sets the window up again for the thread now running. (A thread-local
+# costs a __tls_get_addr call per function entry; comparing the thread pointer on every
+# call as well made gcc give up inlining recursion into itself.) Generated code holds the
+# GIL, so one thread at a time uses the window. 256 KiB below the floor stay free to raise
+# and unwind the error.
 cdef extern from *:
     """
     #include <pthread.h>
-    static char *__prism_stack_floor = 0;
-    static void *__prism_stack_owner = 0;
-    static __attribute__((noinline)) void __prism_stack_init(void *owner) {
+    #include <stdint.h>
+    static struct { uintptr_t floor, span; void *owner; } __prism_stack_window = {0, 0, 0};
+    /* The stack pointer, read without taking a local's address. */
+    static inline uintptr_t __prism_stack_pointer(void) {
+    #if defined(__x86_64__)
+        uintptr_t sp;
+        __asm__("movq %%rsp, %0" : "=r"(sp));
+        return sp;
+    #elif defined(__aarch64__)
+        uintptr_t sp;
+        __asm__("mov %0, sp" : "=r"(sp));
+        return sp;
+    #else
+        return (uintptr_t)__builtin_frame_address(0);
+    #endif
+    }
+    static __attribute__((noinline)) void __prism_stack_setup(uintptr_t sp) {
         pthread_attr_t attr;
         void *addr = 0;
         size_t size = 0;
-        char here;
         if (pthread_getattr_np(pthread_self(), &attr) == 0) {
             pthread_attr_getstack(&attr, &addr, &size);
             pthread_attr_destroy(&attr);
         }
-        if (addr != 0 && size > (size_t)(512 * 1024) && (char *)addr < &here)
-            __prism_stack_floor = (char *)addr + 256 * 1024;
-        else
-            __prism_stack_floor = (char *)1;    /* unknown: never report exhaustion */
-        __prism_stack_owner = owner;
+        uintptr_t base = (uintptr_t)addr, top = base + size;
+        if (addr != 0 && size > (size_t)(512 * 1024) && base < sp && sp <= top) {
+            __prism_stack_window.floor = base + 256 * 1024;
+            __prism_stack_window.span = top - __prism_stack_window.floor;
+        } else {                        /* unknown stack: never report exhaustion */
+            __prism_stack_window.floor = 0;
+            __prism_stack_window.span = UINTPTR_MAX;
+        }
+        __prism_stack_window.owner = __builtin_thread_pointer();
     }
-    /* The stack pointer, read without taking a local's address: gcc will not inline a
-       function into itself once it takes a frame address, which slowed recursion 2x. */
-    static inline char *__prism_stack_pointer(void) {
-    #if defined(__x86_64__)
-        char *sp;
-        __asm__("movq %%rsp, %0" : "=r"(sp));
-        return sp;
-    #elif defined(__aarch64__)
-        char *sp;
-        __asm__("mov %0, sp" : "=r"(sp));
-        return sp;
-    #else
-        return (char *)__builtin_frame_address(0);
-    #endif
-    }
-    static inline int __prism_stack_low(void) {
-        void *me = __builtin_thread_pointer();
-        if (__builtin_expect(me != __prism_stack_owner, 0)) __prism_stack_init(me);
-        return __builtin_expect(__prism_stack_pointer() < __prism_stack_floor, 0);
-    }
-    static __attribute__((cold, noinline)) int __prism_stack_exhausted(void) {
+    /* Outside the window: another thread (set up again), or this thread's stack is spent. */
+    static __attribute__((cold, noinline)) int __prism_stack_outside(uintptr_t sp) {
+        if (__prism_stack_window.owner != __builtin_thread_pointer() || sp > __prism_stack_window.floor) {
+            __prism_stack_setup(sp);
+            if (sp - __prism_stack_window.floor <= __prism_stack_window.span) return 0;
+        }
         PyErr_SetString(PyExc_RecursionError, "maximum recursion depth exceeded");
         return -1;
     }
-    /* What generated functions call on entry: 0, or -1 with RecursionError set. */
+    /* What generated functions call: 0, or -1 with RecursionError set. */
     static inline int __prism_stack_check(void) {
-        return __builtin_expect(__prism_stack_low(), 0) ? __prism_stack_exhausted() : 0;
+        uintptr_t sp = __prism_stack_pointer();
+        if (__builtin_expect(sp - __prism_stack_window.floor <= __prism_stack_window.span, 1)) return 0;
+        return __prism_stack_outside(sp);
     }
     """
     int stack_check "__prism_stack_check"() except -1
-    bint stack_low "__prism_stack_low"() nogil
 cpdef object as_prism_error(object exc)
 cpdef object missing_return(str name)

@@ -4,17 +4,32 @@ Used by `lower` to decide where generated code needs the C stack guard
 (`_rt.stack_check()`, see prism_runtime/core.pxd). A typed call is a C call that
 Python's recursion limit never sees, so a function that can reach itself again
 must check the stack; one that cannot does not pay for the check (the check also
-stops gcc from turning recursion into loops, so it is worth leaving out).
+costs a little, so it is worth leaving out).
 
     fn fib(n: int) -> int { ... fib(n - 1) ... }     guarded (calls itself)
     fn sq(x: float) -> float { x * x }               not guarded (calls nothing)
     fn apply(f, x) { f(x) }                          guarded (calls unknown code)
+
+Where the check goes (`guard_position`): a frame only needs room before it calls
+deeper, so the check sits just before the first top-level statement of the body
+that contains a call. A base case that returns first pays nothing:
+
+    fn fib(n: int) -> int {                 fn fib(n: int) -> int {
+        if n < 2 { return n }       ->          if n < 2 { return n }
+        return fib(n - 1) + ...                 <check the stack>
+    }                                           return fib(n - 1) + ...
+
+Together with `cpdef inline` on recursive functions (which lets gcc inline the
+recursion into itself, under the larger budget of declared-inline functions),
+this keeps recursive code within ~1.5x of C with the guard on (bench/run_core.py).
 
 A function may recurse when it lies on a cycle of the call graph, or calls
 anything the compiler cannot see through (a function value, a Python callable,
 a method of an untyped object), since that code may call back.
 """
 from __future__ import annotations
+
+from typing import Optional
 
 from transpiler import ast
 from transpiler.infer import Typing
@@ -66,6 +81,28 @@ def _target(call: ast.Call, res: Resolution, ty: Typing):
         if ot.kind in ("string",) and not ot.conf:
             return None                 # string methods never call back into Prism code
     return _UNKNOWN
+
+
+def _has_call(node) -> bool:
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, ast.Call):
+            return True
+        stack.extend(_children(n))
+    return False
+
+
+def guard_position(params, body: list) -> Optional[int]:
+    """Index of the body statement the stack check goes before, or None if no statement calls.
+
+    A default that calls puts the check first; so does `defer` (it wraps the rest of the body)."""
+    if any(p.default is not None and _has_call(p.default) for p in params):
+        return 0
+    for i, stmt in enumerate(body):
+        if isinstance(stmt, ast.Defer) or _has_call(stmt):
+            return i
+    return None
 
 
 def recursive_functions(module: ast.Module, res: Resolution, ty: Typing) -> set:

@@ -282,7 +282,7 @@ class Function:
     line: int
     decorators: list = field(default_factory=list)   # list[Expr]
     prism_name: str = ""
-    stack_check: bool = True        # may recurse: check the C stack on entry (see callgraph)
+    inline: bool = False            # recursive cpdef: `cpdef inline` lets gcc inline the recursion (callgraph)
 
 
 @dataclass

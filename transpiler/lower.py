@@ -26,7 +26,7 @@ from transpiler import ast
 from transpiler import ir
 from transpiler import types as T
 from transpiler.builtins import RUNTIME_GLOBALS, STD_MODULES
-from transpiler.callgraph import recursive_functions
+from transpiler.callgraph import guard_position, recursive_functions
 from transpiler.escape import ident
 from transpiler.infer import Typing
 from transpiler.typerules import always_exits, arith_type
@@ -209,7 +209,9 @@ class Lowerer(ExprLowering):
         stmts += [ir.ExprStmt(ir.Call(ir.Attr(ir.Var("_rtpy"), "check_tensor"), [ir.Var(p.name)]), body.span.line)
                   for p, pt in zip([q for q in ir_params], declared[1:] if method else declared)
                   if pt == T.TENSOR and p.ctype != TENSOR_VIEW]
-        stmts += self.block(body.body, function_body=True)
+        guarded = self.stack_guard and (nested or not isinstance(node, ast.FnDecl) or id(node) in self.recursive)
+        stmts += self.block(body.body, function_body=True,
+                            guard_at=guard_position(params, body.body) if guarded else None)
         if ret.kind != "any" and T.ctype_of(ret) != "object" and flavor == "cpdef" and \
                 not (body.body and (always_exits(body.body[-1]) or isinstance(body.body[-1], ast.ExprStmt))):
             stmts.append(ir.Raise(ir.RtCall("_rt", "missing_return", [ir.Lit(name)]), body.span.end_line))
@@ -229,8 +231,7 @@ class Lowerer(ExprLowering):
         fn = ir.Function(name, flavor, ir_params, ret_ctype, local_decls, header + stmts,
                          getattr(node, "span").line, [self.attribute(a) for a in decorators],
                          getattr(node, "name", "<lambda>"),
-                         stack_check=self.stack_guard and (nested or not isinstance(node, ast.FnDecl)
-                                                           or id(node) in self.recursive))
+                         inline=flavor == "cpdef" and not method and id(node) in self.recursive)
         self.fn_scope, self.state, self.pre = saved_scope, saved_state, saved_pre
         return fn
 
@@ -238,9 +239,12 @@ class Lowerer(ExprLowering):
         return ir.Call(ir.Attr(ir.Var("_rtpy"), "attribute"), [ir.Lit(a.name)] + [self.boxed(x) for x in a.args])
 
     # ------------------------------------------------------------ blocks and statements
-    def block(self, stmts, function_body: bool = False) -> list:
+    def block(self, stmts, function_body: bool = False, guard_at: Optional[int] = None) -> list:
+        """Lower a statement list; `guard_at` is where a function body checks the C stack."""
         out: list = []
         for i, s in enumerate(stmts):
+            if i == guard_at:
+                out.append(ir.ExprStmt(ir.RtCall("_rt", "stack_check"), s.span.line))
             if isinstance(s, ast.Defer):
                 rest = self.block(stmts[i + 1:], function_body)
                 self.pre = []

@@ -92,7 +92,7 @@ def load_module(path: Path, options):
 
 
 # Programs run in a thread with a large stack so that deep recursion (tens of thousands of
-# Prism frames) works; generated functions check the stack (core.pxd's stack_low) and
+# Prism frames) works; recursive generated functions check the stack (core.pxd, stack_check) and
 # raise a Prism error near its end instead of overflowing it.
 PROGRAM_STACK = 64 * 1024 * 1024
 PROGRAM_RECURSION_LIMIT = 1_000_000

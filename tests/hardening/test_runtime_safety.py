@@ -116,7 +116,8 @@ def test_unbounded_recursion_is_a_prism_error(untyped, tmp_path, prism_env):
     proc = run(src, prism_env, untyped)
     assert proc.returncode == 1, (proc.returncode, proc.stderr[-2000:])   # never -11 (SIGSEGV)
     assert proc.stdout == "start\n"
-    assert proc.stderr.startswith(f"{src}:2: error: maximum recursion depth exceeded"), proc.stderr[:500]
+    # Reported at the line of the recursive call, where the stack check sits.
+    assert proc.stderr.startswith(f"{src}:3: error: maximum recursion depth exceeded"), proc.stderr[:500]
 
 
 def test_recursion_error_is_catchable(tmp_path, prism_env):
@@ -126,6 +127,68 @@ def test_recursion_error_is_catchable(tmp_path, prism_env):
     proc = run(src, prism_env, False)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout == "caught: maximum recursion depth exceeded\nafter\n"
+
+
+
+THREADED_RECURSION = """
+fn descend(n: int, tick) -> int {
+    if n == 0 {
+        return 0
+    }
+    tick()
+    return descend(n - 1, tick) + 1
+}
+fn forever(n: int, tick) -> int {
+    tick()
+    return forever(n + 1, tick) + 1
+}
+"""
+
+THREADED_DRIVER = """
+import sys, threading, time
+import prism_runtime.install
+import rec
+
+def ticker():
+    count = [0]
+    def tick():
+        count[0] += 1
+        if count[0] % 50 == 0:
+            time.sleep(0)          # hand the GIL over in the middle of a recursion
+    return tick
+
+results = {}
+def deep(name):
+    results[name] = rec.descend(20000, ticker())
+def runaway(name):
+    try:
+        rec.forever(0, ticker())
+        results[name] = "returned"
+    except RecursionError as exc:
+        results[name] = str(exc)
+
+threading.stack_size(32 * 1024 * 1024)
+big = [threading.Thread(target=deep, args=(f"deep{i}",)) for i in range(2)]
+threading.stack_size(2 * 1024 * 1024)
+small = threading.Thread(target=runaway, args=("runaway",))
+for t in big + [small]:
+    t.start()
+for t in big + [small]:
+    t.join()
+print(sorted(results.items()))
+"""
+
+
+def test_stack_guard_follows_thread_switches(tmp_path, prism_env):
+    """The guard's window belongs to one thread at a time: threads that recurse in
+    turn must each be checked against their own stack, never crash, never misfire."""
+    (tmp_path / "rec.prism").write_text(THREADED_RECURSION)
+    (tmp_path / "driver.py").write_text(THREADED_DRIVER)
+    proc = subprocess.run([sys.executable, "driver.py"], cwd=tmp_path, capture_output=True, text=True,
+                          env=prism_env, timeout=300)
+    assert proc.returncode == 0, (proc.returncode, proc.stderr[-2000:])
+    assert proc.stdout.strip() == ("[('deep0', 20000), ('deep1', 20000), "
+                                   "('runaway', 'maximum recursion depth exceeded')]")
 
 
 # ------------------------------------------------------------------ memory

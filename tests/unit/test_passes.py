@@ -178,6 +178,27 @@ def test_only_functions_that_can_recurse_get_the_stack_guard():
            "fn apply(f, x) { f(x) }\n"
            "fn uses_sq(x: float) -> float { sq(x) + 1.0 }")
     pyx = transpile(src, "t.prism", "t").pyx
-    bodies = dict(re.findall(r"^(?:cpdef \S+(?: \S+)?|def) (\w+)\(.*?\n((?:    .*\n)+)", pyx, re.M))
+    bodies = dict(re.findall(r"^(?:cpdef [\w ]+?|def) (\w+)\(.*?\n((?:    .*\n)+)", pyx, re.M))
+    assert set(bodies) == {"fib", "sq", "ping", "pong", "apply", "uses_sq"}
     guarded = {name for name, body in bodies.items() if "_rt.stack_check()" in body}
     assert guarded == {"fib", "ping", "pong", "apply"}
+    inline = set(re.findall(r"^cpdef inline [\w ]+? (\w+)\(", pyx, re.M))
+    assert inline == guarded           # the guarded cpdef functions are also `inline`
+
+
+def test_stack_check_sits_before_the_first_statement_that_calls():
+    src = ("fn fib(n: int) -> int {\n    let small = n < 2\n    if small {\n        return n\n    }\n"
+           "    let a = fib(n - 1)\n    return a + fib(n - 2)\n}\n"
+           "fn loop_down(n: int) -> int {\n    while n > 0 {\n        n = loop_down(n - 1)\n    }\n    return n\n}\n"
+           "fn deferred(n: int) {\n    defer print(n)\n    if n > 0 {\n        return\n    }\n    deferred(n + 1)\n}\n")
+    pyx = transpile(src, "t.prism", "t").pyx
+    lines = pyx.splitlines()
+    checks = [i for i, line in enumerate(lines) if "_rt.stack_check()" in line]
+    assert len(checks) == 3
+    # after the base case, before `let a = fib(n - 1)` (line 6), marked with that line
+    assert "return n" in lines[checks[0] - 1] and lines[checks[0]].endswith("# @L6")
+    assert lines[checks[0] + 1].lstrip().startswith("a = ")
+    # before the loop whose body calls, not inside it
+    assert lines[checks[1] + 1].lstrip().startswith("while")
+    # `defer` wraps the rest of the body, so the check comes first
+    assert lines[checks[2] + 1].lstrip().startswith("try:")
