@@ -324,14 +324,17 @@ cdef extern from *:
         }
         __prism_stack_window.owner = __builtin_thread_pointer();
     }
+    static __attribute__((cold, noinline)) int __prism_recursion_error(void) {
+        PyErr_SetString(PyExc_RecursionError, "maximum recursion depth exceeded");
+        return -1;
+    }
     /* Outside the window: another thread (set up again), or this thread's stack is spent. */
     static __attribute__((cold, noinline)) int __prism_stack_outside(uintptr_t sp) {
         if (__prism_stack_window.owner != __builtin_thread_pointer() || sp > __prism_stack_window.floor) {
             __prism_stack_setup(sp);
             if (sp - __prism_stack_window.floor <= __prism_stack_window.span) return 0;
         }
-        PyErr_SetString(PyExc_RecursionError, "maximum recursion depth exceeded");
-        return -1;
+        return __prism_recursion_error();
     }
     /* What generated functions call: 0, or -1 with RecursionError set. */
     static inline int __prism_stack_check(void) {
@@ -339,7 +342,14 @@ cdef extern from *:
         if (__builtin_expect(sp - __prism_stack_window.floor <= __prism_stack_window.span, 1)) return 0;
         return __prism_stack_outside(sp);
     }
+    /* A function on a call cycle also spends one unit of its depth budget per level. */
+    static inline int __prism_depth_check(int depth) {
+        if (__builtin_expect(depth <= 0, 0)) return __prism_recursion_error();
+        return __prism_stack_check();
+    }
     """
     int stack_check "__prism_stack_check"() except -1
+    int depth_check "__prism_depth_check"(int depth) except -1
+    int recursion_budget "Py_GetRecursionLimit"()
 cpdef object as_prism_error(object exc)
 cpdef object missing_return(str name)

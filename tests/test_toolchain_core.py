@@ -134,7 +134,8 @@ def test_setuptools_sample_package_builds_and_imports(tmp_path):
 def test_no_stack_guard_option_removes_the_guard_from_recursive_functions(tmp_path):
     write(tmp_path / "rec.prism", "fn down(n: int) -> int { if n == 0 { return 0 }\n down(n - 1) }\n")
     guarded = run([sys.executable, "-m", "transpiler.cli_prismc", "rec.prism", "--emit", "pyx"], tmp_path)
-    assert guarded.returncode == 0 and "_rt.stack_check()" in (tmp_path / "rec.pyx").read_text()
+    assert guarded.returncode == 0 and "_rt.depth_check(_depth)" in (tmp_path / "rec.pyx").read_text()
     plain = run([sys.executable, "-m", "transpiler.cli_prismc", "rec.prism", "--emit", "pyx", "--no-stack-guard"],
                 tmp_path)
-    assert plain.returncode == 0 and "_rt.stack_check()" not in (tmp_path / "rec.pyx").read_text()
+    pyx = (tmp_path / "rec.pyx").read_text()
+    assert plain.returncode == 0 and "_check(" not in pyx and "_depth" not in pyx

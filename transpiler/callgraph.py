@@ -19,9 +19,14 @@ that contains a call. A base case that returns first pays nothing:
         return fib(n - 1) + ...                 <check the stack>
     }                                           return fib(n - 1) + ...
 
-Together with `cpdef inline` on recursive functions (which lets gcc inline the
-recursion into itself, under the larger budget of declared-inline functions),
-this keeps recursive code within ~1.5x of C with the guard on (bench/run_core.py).
+A function on a cycle of visible calls also gets a depth budget (see `lower`):
+its body moves to `cdef inline _rec_NAME(int _depth, ...)`, which passes
+`_depth - 1` to the cycle members it calls, and `NAME` stays a cpdef wrapper
+that starts the budget at Python's recursion limit. The stack check alone would
+let cheap frames (a few bytes each once gcc inlines the recursion into itself)
+nest millions deep, and unwinding that many frames builds a traceback entry for
+each. `inline` lets gcc inline the recursion under its larger budget for
+declared-inline code; with both, fib stays within ~1.5x of C (bench/run_core.py).
 
 A function may recurse when it lies on a cycle of the call graph, or calls
 anything the compiler cannot see through (a function value, a Python callable,
@@ -36,6 +41,8 @@ from transpiler.infer import Typing
 from transpiler.resolve import Resolution
 
 _UNKNOWN = "unknown"
+REC_PREFIX = "_rec_"        # a budgeted function's body; Prism names never start with `_` (escape.ident)
+DEPTH_PARAM = "_depth"
 
 
 def _children(node):
@@ -105,24 +112,34 @@ def guard_position(params, body: list) -> Optional[int]:
     return None
 
 
-def recursive_functions(module: ast.Module, res: Resolution, ty: Typing) -> set:
-    """ids of the FnDecls (top-level functions and methods) that need the stack guard."""
+def _graph(module: ast.Module, res: Resolution, ty: Typing) -> dict:
     decls = [s for s in module.body if isinstance(s, ast.FnDecl)]
     for s in module.body:
         if isinstance(s, ast.StructDecl):
             decls.extend(s.methods)
-    graph = {id(d): _callees(d, res, ty) for d in decls}
-    guarded = {node for node, callees in graph.items() if _UNKNOWN in callees}
-    # Nodes on a cycle: a node reaches itself.
+    return {id(d): _callees(d, res, ty) for d in decls}
+
+
+def _on_cycles(graph: dict) -> set:
+    """Nodes that reach themselves."""
+    found = set()
     for start in graph:
         seen, frontier = set(), [c for c in graph[start] if c in graph]
         while frontier:
             node = frontier.pop()
             if node == start:
-                guarded.add(start)
+                found.add(start)
                 break
             if node in seen:
                 continue
             seen.add(node)
             frontier.extend(c for c in graph.get(node, ()) if c in graph)
-    return guarded
+    return found
+
+
+def recursive_functions(module: ast.Module, res: Resolution, ty: Typing) -> tuple:
+    """(ids of the FnDecls, top-level and methods, that need the stack guard;
+    ids of those that lie on a cycle of visible calls, the ones a depth budget can follow)."""
+    graph = _graph(module, res, ty)
+    cycles = _on_cycles(graph)
+    return {node for node, callees in graph.items() if _UNKNOWN in callees} | cycles, cycles

@@ -26,7 +26,7 @@ from transpiler import ast
 from transpiler import ir
 from transpiler import types as T
 from transpiler.builtins import RUNTIME_GLOBALS, STD_MODULES
-from transpiler.callgraph import guard_position, recursive_functions
+from transpiler.callgraph import DEPTH_PARAM, REC_PREFIX, guard_position, recursive_functions
 from transpiler.escape import ident
 from transpiler.infer import Typing
 from transpiler.typerules import always_exits, arith_type
@@ -42,6 +42,7 @@ class _FnState:
         self.conf_factor = conf_factor
         self.typed_locals = typed_locals
         self.temps: list = []
+        self.depth_budget = False           # has the `_depth` parameter (callgraph, Lowerer.budgeted)
 
 
 class Lowerer(ExprLowering):
@@ -56,7 +57,9 @@ class Lowerer(ExprLowering):
         self.fn_scope = res.module_scope
         self.state = _FnState(res.module_scope, module, T.ANY, None, False)
         self.stack_guard = stack_guard
-        self.recursive = recursive_functions(module, res, ty)   # ids of FnDecls needing the stack guard
+        # ids of FnDecls needing the stack guard, and of those on a cycle of visible calls
+        self.recursive, self.cycles = recursive_functions(module, res, ty)
+        self.budgeted: set = set()          # ids of functions lowered with a depth budget (see callgraph)
         self.reps: dict = {}                 # id(ast expr) -> representation (see ExprLowering.rep)
         self.tensor_params: set = set()      # tensor parameters passed as typed memoryviews
         self.synthesized: list = []          # AST nodes made here (kept alive: reps are keyed by id)
@@ -96,12 +99,15 @@ class Lowerer(ExprLowering):
     # ------------------------------------------------------------ module
     def run(self) -> ir.Module:
         imports, structs, functions = [], [], []
+        self.budgeted = {id(s) for s in self.module.body if isinstance(s, ast.FnDecl) and self.takes_budget(s)}
         for stmt in self.module.body:
             if isinstance(stmt, ast.Import):
                 imports.extend(self.import_(stmt))
         for stmt in self.module.body:
             if isinstance(stmt, ast.StructDecl):
                 structs.append(self.struct(stmt))
+            elif isinstance(stmt, ast.FnDecl) and id(stmt) in self.budgeted:
+                functions.extend(self.budgeted_function(stmt))
             elif isinstance(stmt, ast.FnDecl):
                 functions.append(self.function(stmt))
         top_stmts = [s for s in self.module.body if not isinstance(s, (ast.FnDecl, ast.StructDecl, ast.Import))]
@@ -165,8 +171,31 @@ class Lowerer(ExprLowering):
         return self.lower_callable(fn, fn.params, fn.body, name=name, is_async=fn.is_async,
                                    info=info, method=struct is not None, decorators=fn.attributes)
 
+    def takes_budget(self, fn: ast.FnDecl) -> bool:
+        """Is this top-level function lowered with a depth budget? Those on a call cycle that
+        become plain cpdef functions (no closures, attributes, defaults or tensor views)."""
+        if not self.stack_guard or id(fn) not in self.cycles or self.res.top_functions.get(fn.name) is not fn:
+            return False
+        if fn.is_async or fn.attributes or any(p.default is not None for p in fn.params):
+            return False
+        scope = self.res.functions.get(id(fn))
+        return scope is not None and not scope.has_closures and not self.uses_tensor_views(fn)
+
+    def budgeted_function(self, fn: ast.FnDecl) -> list:
+        """`cdef inline _rec_NAME(int _depth, ...)` holding the body, and the cpdef `NAME` that
+        Python and the rest of the module call, which starts the budget (see callgraph)."""
+        name = self.res.decls[id(fn)].py_name
+        body = self.lower_callable(fn, fn.params, fn.body, name=REC_PREFIX + name, is_async=False,
+                                   info=self.ty.functions[id(fn)], depth_budget=True)
+        body.flavor, body.inline = "cdef", True
+        params = body.params[1:]
+        start = ir.Call(ir.Var(body.name), [ir.RtCall("_rt", "recursion_budget")] + [ir.Var(p.name) for p in params])
+        wrapper = ir.Function(name, "cpdef", params, body.ret_ctype, [], [ir.Return(start, fn.span.line)],
+                              fn.span.line, [], fn.name)
+        return [body, wrapper]
+
     def lower_callable(self, node, params, body: ast.Block, *, name: str, is_async: bool,
-                       info=None, method: bool = False, decorators=()) -> ir.Function:
+                       info=None, method: bool = False, decorators=(), depth_budget: bool = False) -> ir.Function:
         scope = self.res.functions[id(node)]
         info = info or self.ty.functions.get(id(node))
         param_types = info.params if info is not None and self.typed else [T.ANY] * len(params)
@@ -185,8 +214,9 @@ class Lowerer(ExprLowering):
         saved_scope, saved_state, saved_pre = self.fn_scope, self.state, self.pre
         self.fn_scope = scope
         self.state = _FnState(scope, node, ret, conf, typed_locals=True)
+        self.state.depth_budget = depth_budget
         self.pre = []
-        ir_params = []
+        ir_params = [ir.Param(DEPTH_PARAM, "int", None)] if depth_budget else []
         for p, pt in zip(params, param_types):
             sym = self.res.decls[id(p)]
             ctype = "object" if sym.captured or not self.typed else T.ctype_of(pt)
@@ -200,7 +230,7 @@ class Lowerer(ExprLowering):
             else:
                 ir_params.append(ir.Param(sym.py_name, ctype, defaults.get(id(p))))
         if method and ir_params:
-            ir_params = ir_params[1:]
+            ir_params = ir_params[1:]       # `self` is written by the template
         stmts = [ir.If([(ir.Bin("is", ir.Var(p.name), ir.Lit(None)), [ir.Assign(ir.Var(p.name), p.fresh_default,
                                                                                   body.span.line)])],
                        None, body.span.line) for p in ir_params if p.fresh_default is not None]
@@ -244,7 +274,9 @@ class Lowerer(ExprLowering):
         out: list = []
         for i, s in enumerate(stmts):
             if i == guard_at:
-                out.append(ir.ExprStmt(ir.RtCall("_rt", "stack_check"), s.span.line))
+                check = ir.RtCall("_rt", "depth_check", [ir.Var(DEPTH_PARAM)]) if self.state.depth_budget \
+                    else ir.RtCall("_rt", "stack_check")
+                out.append(ir.ExprStmt(check, s.span.line))
             if isinstance(s, ast.Defer):
                 rest = self.block(stmts[i + 1:], function_body)
                 self.pre = []

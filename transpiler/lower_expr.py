@@ -17,6 +17,7 @@ from transpiler import ast
 from transpiler import ir
 from transpiler import types as T
 from transpiler.builtins import BUILTINS
+from transpiler.callgraph import DEPTH_PARAM, REC_PREFIX
 from transpiler.escape import ident, is_plain_attribute
 from transpiler.infer import literal_number
 
@@ -388,8 +389,13 @@ class ExprLowering:
                 return self.builtin_call(sym.name, e)
             if sym.kind == "fn":
                 decl = self.res.top_functions[sym.name]
-                return self.known_call(ir.Var(sym.py_name), decl.params, self.ty.functions[id(decl)].params, e,
+                call = self.known_call(ir.Var(sym.py_name), decl.params, self.ty.functions[id(decl)].params, e,
                                        decl)
+                if self.state.depth_budget and id(decl) in self.budgeted:
+                    # One level deeper on the caller's budget, straight into the callee's body.
+                    call.func = ir.Var(REC_PREFIX + sym.py_name)
+                    call.args.insert(0, ir.Bin("-", ir.Var(DEPTH_PARAM), ir.Lit(1)))
+                return call
         if isinstance(f, ast.Member):
             return self.method_call(f, e)
         args, kwargs, dict_kwargs = self.plain_args(e.args)

@@ -93,9 +93,11 @@ def load_module(path: Path, options):
 
 # Programs run in a thread with a large stack so that deep recursion (tens of thousands of
 # Prism frames) works; recursive generated functions check the stack (core.pxd, stack_check) and
-# raise a Prism error near its end instead of overflowing it.
+# raise a Prism error near its end instead of overflowing it. The recursion limit is also the
+# depth budget of compiled call cycles (callgraph.py); each level that unwinds from a runaway
+# recursion costs a traceback entry, so it stays at a few hundred thousand.
 PROGRAM_STACK = 64 * 1024 * 1024
-PROGRAM_RECURSION_LIMIT = 1_000_000
+PROGRAM_RECURSION_LIMIT = 200_000
 
 
 def run_with_big_stack(fn):

@@ -167,6 +167,7 @@ def runaway(name):
     except RecursionError as exc:
         results[name] = str(exc)
 
+sys.setrecursionlimit(1_000_000)   # the depth budget far away: only the stack window can stop `forever`
 threading.stack_size(32 * 1024 * 1024)
 big = [threading.Thread(target=deep, args=(f"deep{i}",)) for i in range(2)]
 threading.stack_size(2 * 1024 * 1024)
@@ -189,6 +190,44 @@ def test_stack_guard_follows_thread_switches(tmp_path, prism_env):
     assert proc.returncode == 0, (proc.returncode, proc.stderr[-2000:])
     assert proc.stdout.strip() == ("[('deep0', 20000), ('deep1', 20000), "
                                    "('runaway', 'maximum recursion depth exceeded')]")
+
+
+
+BUDGET_DRIVER = """
+import sys
+import prism_runtime.install
+import budget
+
+def depth_of_failure(call):
+    try:
+        call()
+        return None
+    except RecursionError as exc:
+        tb, frames = exc.__traceback__, 0
+        while tb is not None:
+            frames, tb = frames + 1, tb.tb_next
+        return frames
+
+sys.setrecursionlimit(5000)
+print(budget.down(4000), budget.ping(2000))          # ping(n) nests 2n calls (ping, pong, ...)
+print(depth_of_failure(lambda: budget.down(6000)) <= 5010, depth_of_failure(lambda: budget.ping(3000)) <= 5010)
+sys.setrecursionlimit(20000)
+print(budget.down(6000), budget.ping(3000))
+"""
+
+
+def test_compiled_recursion_follows_pythons_recursion_limit(tmp_path, prism_env):
+    """Calls along a cycle spend a depth budget that starts at sys.getrecursionlimit():
+    deeper chains raise RecursionError and unwind only that many frames."""
+    (tmp_path / "budget.prism").write_text(
+        "fn down(n: int) -> int {\n    if n == 0 {\n        return 0\n    }\n    return down(n - 1) + 1\n}\n"
+        "fn ping(n: int) -> int {\n    if n == 0 {\n        return 0\n    }\n    return pong(n - 1) + 1\n}\n"
+        "fn pong(n: int) -> int {\n    return ping(n)\n}\n")
+    (tmp_path / "driver.py").write_text(BUDGET_DRIVER)
+    proc = subprocess.run([sys.executable, "driver.py"], cwd=tmp_path, capture_output=True, text=True,
+                          env=prism_env, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.split("\n")[:3] == ["4000 2000", "True True", "6000 3000"]
 
 
 # ------------------------------------------------------------------ memory

@@ -178,12 +178,17 @@ def test_only_functions_that_can_recurse_get_the_stack_guard():
            "fn apply(f, x) { f(x) }\n"
            "fn uses_sq(x: float) -> float { sq(x) + 1.0 }")
     pyx = transpile(src, "t.prism", "t").pyx
-    bodies = dict(re.findall(r"^(?:cpdef [\w ]+?|def) (\w+)\(.*?\n((?:    .*\n)+)", pyx, re.M))
-    assert set(bodies) == {"fib", "sq", "ping", "pong", "apply", "uses_sq"}
-    guarded = {name for name, body in bodies.items() if "_rt.stack_check()" in body}
-    assert guarded == {"fib", "ping", "pong", "apply"}
-    inline = set(re.findall(r"^cpdef inline [\w ]+? (\w+)\(", pyx, re.M))
-    assert inline == guarded           # the guarded cpdef functions are also `inline`
+    bodies = dict(re.findall(r"^(?:c?p?def [\w ]+?|def) (\w+)\(.*?\n((?:    .*\n)+)", pyx, re.M))
+    assert set(bodies) == {"fib", "sq", "ping", "pong", "apply", "uses_sq", "_rec_fib", "_rec_ping", "_rec_pong"}
+    guarded = {name for name, body in bodies.items() if "_rt.stack_check()" in body or "_rt.depth_check(" in body}
+    assert guarded == {"_rec_fib", "_rec_ping", "_rec_pong", "apply"}
+    # Functions on a call cycle carry a depth budget: the cpdef starts it, the body spends it.
+    assert bodies["fib"].strip() == "return _rec_fib(_rt.recursion_budget(), n)  # @L1"
+    assert "_rec_fib((_depth - 1), " in bodies["_rec_fib"]
+    assert "_rec_pong((_depth - 1), " in bodies["_rec_ping"] and "_rec_ping((_depth - 1), " in bodies["_rec_pong"]
+    assert "_rt.depth_check(_depth)" in bodies["_rec_fib"] and "_rt.stack_check()" in bodies["apply"]
+    inline = set(re.findall(r"^c?p?def inline [\w ]+? (\w+)\(", pyx, re.M))
+    assert inline == guarded
 
 
 def test_stack_check_sits_before_the_first_statement_that_calls():
@@ -193,7 +198,7 @@ def test_stack_check_sits_before_the_first_statement_that_calls():
            "fn deferred(n: int) {\n    defer print(n)\n    if n > 0 {\n        return\n    }\n    deferred(n + 1)\n}\n")
     pyx = transpile(src, "t.prism", "t").pyx
     lines = pyx.splitlines()
-    checks = [i for i, line in enumerate(lines) if "_rt.stack_check()" in line]
+    checks = [i for i, line in enumerate(lines) if "_rt.depth_check(_depth)" in line]
     assert len(checks) == 3
     # after the base case, before `let a = fib(n - 1)` (line 6), marked with that line
     assert "return n" in lines[checks[0] - 1] and lines[checks[0]].endswith("# @L6")
