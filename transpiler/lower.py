@@ -100,6 +100,8 @@ class Lowerer(ExprLowering):
     def run(self) -> ir.Module:
         imports, structs, functions = [], [], []
         self.budgeted = {id(s) for s in self.module.body if isinstance(s, ast.FnDecl) and self.takes_budget(s)}
+        self.budgeted |= {id(m) for s in self.module.body if isinstance(s, ast.StructDecl)
+                          for m in s.methods if self.takes_budget(m, method=True)}
         for stmt in self.module.body:
             if isinstance(stmt, ast.Import):
                 imports.extend(self.import_(stmt))
@@ -161,7 +163,9 @@ class Lowerer(ExprLowering):
                 continue
             default = self.expr(fdecl.default) if fdecl.default is not None else None
             params.append(ir.Param(ident(name), ctype, default))
-        methods = [self.function(m, struct=s) for m in s.methods]
+        methods = []
+        for m in s.methods:
+            methods.extend(self.budgeted_function(m, s) if id(m) in self.budgeted else [self.function(m, struct=s)])
         self.state = saved
         return ir.Struct(self.res.decls[id(s)].py_name, s.name, fields, params, methods, s.span.line)
 
@@ -171,25 +175,30 @@ class Lowerer(ExprLowering):
         return self.lower_callable(fn, fn.params, fn.body, name=name, is_async=fn.is_async,
                                    info=info, method=struct is not None, decorators=fn.attributes)
 
-    def takes_budget(self, fn: ast.FnDecl) -> bool:
-        """Is this top-level function lowered with a depth budget? Those on a call cycle that
-        become plain cpdef functions (no closures, attributes, defaults or tensor views)."""
-        if not self.stack_guard or id(fn) not in self.cycles or self.res.top_functions.get(fn.name) is not fn:
+    def takes_budget(self, fn: ast.FnDecl, method: bool = False) -> bool:
+        """Is this function or method lowered with a depth budget? Those on a call cycle that
+        become plain cpdef functions (no closures, attributes, defaults or tensor views).
+        Methods only in typed code: untyped code calls methods dynamically, through the entry."""
+        if not self.stack_guard or id(fn) not in self.cycles or (method and not self.typed):
+            return False
+        if not method and self.res.top_functions.get(fn.name) is not fn:
             return False
         if fn.is_async or fn.attributes or any(p.default is not None for p in fn.params):
             return False
         scope = self.res.functions.get(id(fn))
         return scope is not None and not scope.has_closures and not self.uses_tensor_views(fn)
 
-    def budgeted_function(self, fn: ast.FnDecl) -> list:
-        """`cdef inline _rec_NAME(int _depth, ...)` holding the body, and the cpdef `NAME` that
-        Python and the rest of the module call, which starts the budget (see callgraph)."""
-        name = self.res.decls[id(fn)].py_name
+    def budgeted_function(self, fn: ast.FnDecl, struct: Optional[ast.StructDecl] = None) -> list:
+        """`cdef _rec_NAME(int _depth, ...)` holding the body (inline for functions), and the
+        cpdef `NAME` that Python and the rest of the module call, which starts the budget
+        (see callgraph)."""
+        name = ident(fn.name) if struct is not None else self.res.decls[id(fn)].py_name
         body = self.lower_callable(fn, fn.params, fn.body, name=REC_PREFIX + name, is_async=False,
-                                   info=self.ty.functions[id(fn)], depth_budget=True)
-        body.flavor, body.inline = "cdef", True
+                                   info=self.ty.functions[id(fn)], method=struct is not None, depth_budget=True)
+        body.flavor, body.inline = "cdef", struct is None
         params = body.params[1:]
-        start = ir.Call(ir.Var(body.name), [ir.RtCall("_rt", "recursion_budget")] + [ir.Var(p.name) for p in params])
+        target = ir.Var(body.name) if struct is None else ir.Attr(ir.Var("self"), body.name)
+        start = ir.Call(target, [ir.RtCall("_rt", "recursion_budget")] + [ir.Var(p.name) for p in params])
         wrapper = ir.Function(name, "cpdef", params, body.ret_ctype, [], [ir.Return(start, fn.span.line)],
                               fn.span.line, [], fn.name)
         return [body, wrapper]
@@ -216,7 +225,7 @@ class Lowerer(ExprLowering):
         self.state = _FnState(scope, node, ret, conf, typed_locals=True)
         self.state.depth_budget = depth_budget
         self.pre = []
-        ir_params = [ir.Param(DEPTH_PARAM, "int", None)] if depth_budget else []
+        ir_params = []
         for p, pt in zip(params, param_types):
             sym = self.res.decls[id(p)]
             ctype = "object" if sym.captured or not self.typed else T.ctype_of(pt)
@@ -258,6 +267,8 @@ class Lowerer(ExprLowering):
                     local_decls.append((sym.py_name, self.sym_ctype(sym)))
         local_decls.extend((t, "object") for t in self.state.temps)
         ret_ctype = T.ctype_of(ret) if flavor == "cpdef" and self.typed else "object"
+        if depth_budget:
+            ir_params.insert(0, ir.Param(DEPTH_PARAM, "int", None))
         fn = ir.Function(name, flavor, ir_params, ret_ctype, local_decls, header + stmts,
                          getattr(node, "span").line, [self.attribute(a) for a in decorators],
                          getattr(node, "name", "<lambda>"),

@@ -471,6 +471,11 @@ class ExprLowering:
             if ot.kind == "struct":
                 method = self.ty.structs[ot.name].methods.get(f.name)
                 if method is not None:
+                    if self.state.depth_budget and id(method) in self.budgeted:
+                        call = self.known_call(ir.Attr(obj, REC_PREFIX + ident(f.name)), method.params[1:],
+                                               self.ty.functions[id(method)].params[1:], e, method)
+                        call.args.insert(0, ir.Bin("-", ir.Var(DEPTH_PARAM), ir.Lit(1)))
+                        return call
                     return self.known_call(ir.Attr(obj, ident(f.name)), method.params[1:],
                                            self.ty.functions[id(method)].params[1:], e, method)
             if ot.kind == "array" and f.name == "push" and len(e.args) == 1:

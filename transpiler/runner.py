@@ -47,9 +47,14 @@ def _source_of(pyx: str) -> Optional[str]:
 def prism_location(exc: BaseException):
     """(prism file, line) of the innermost Prism frame of exc's traceback, or None."""
     found = None
+    pyx_paths: dict = {}        # a runaway recursion leaves ~10^5 entries from a handful of files
     tb = exc.__traceback__
     while tb is not None:
-        filename = _pyx_path(tb.tb_frame)
+        code, globals_ = tb.tb_frame.f_code, tb.tb_frame.f_globals
+        key = (code.co_filename, globals_.get("__file__"))
+        if key not in pyx_paths:
+            pyx_paths[key] = _pyx_path(tb.tb_frame)
+        filename = pyx_paths[key]
         if filename is not None:
             marks = _line_marks(filename)
             line = tb.tb_lineno

@@ -209,10 +209,11 @@ def depth_of_failure(call):
         return frames
 
 sys.setrecursionlimit(5000)
-print(budget.down(4000), budget.ping(2000))          # ping(n) nests 2n calls (ping, pong, ...)
-print(depth_of_failure(lambda: budget.down(6000)) <= 5010, depth_of_failure(lambda: budget.ping(3000)) <= 5010)
+print(budget.down(4000), budget.ping(2000), budget.Walker(0).walk(4000))   # ping(n) nests 2n calls
+print(depth_of_failure(lambda: budget.down(6000)) <= 5010, depth_of_failure(lambda: budget.ping(3000)) <= 5010,
+      depth_of_failure(lambda: budget.Walker(0).walk(6000)) <= 5010)
 sys.setrecursionlimit(20000)
-print(budget.down(6000), budget.ping(3000))
+print(budget.down(6000), budget.ping(3000), budget.Walker(0).walk(6000))
 """
 
 
@@ -222,12 +223,14 @@ def test_compiled_recursion_follows_pythons_recursion_limit(tmp_path, prism_env)
     (tmp_path / "budget.prism").write_text(
         "fn down(n: int) -> int {\n    if n == 0 {\n        return 0\n    }\n    return down(n - 1) + 1\n}\n"
         "fn ping(n: int) -> int {\n    if n == 0 {\n        return 0\n    }\n    return pong(n - 1) + 1\n}\n"
-        "fn pong(n: int) -> int {\n    return ping(n)\n}\n")
+        "fn pong(n: int) -> int {\n    return ping(n)\n}\n"
+        "struct Walker {\n    steps: int,\n    fn walk(self, n: int) -> int {\n        if n == 0 {\n"
+        "            return self.steps\n        }\n        self.steps += 1\n        return self.walk(n - 1)\n    }\n}\n")
     (tmp_path / "driver.py").write_text(BUDGET_DRIVER)
     proc = subprocess.run([sys.executable, "driver.py"], cwd=tmp_path, capture_output=True, text=True,
                           env=prism_env, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert proc.stdout.split("\n")[:3] == ["4000 2000", "True True", "6000 3000"]
+    assert proc.stdout.split("\n")[:3] == ["4000 2000 4000", "True True True", "6000 3000 6000"]
 
 
 # ------------------------------------------------------------------ memory
