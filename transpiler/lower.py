@@ -253,7 +253,8 @@ class Lowerer(ExprLowering):
                             guard_at=guard_position(params, body.body) if guarded else None)
         if ret.kind != "any" and T.ctype_of(ret) != "object" and flavor == "cpdef" and \
                 not (body.body and (always_exits(body.body[-1]) or isinstance(body.body[-1], ast.ExprStmt))):
-            stmts.append(ir.Raise(ir.RtCall("_rt", "missing_return", [ir.Lit(name)]), body.span.end_line))
+            stmts.append(ir.Raise(ir.RtCall("_rt", "missing_return", [ir.Lit(getattr(node, "name", name))]),
+                                  body.span.end_line))
         header = []
         if scope.globals_written:
             header.append(ir.Scope("global", sorted(s.py_name for s in scope.globals_written), body.span.line))
