@@ -1,18 +1,17 @@
 """Lowering: typed AST to the IR view models that the templates render.
 
 Input: `ast.Module`, `resolve.Resolution`, `infer.Typing`. Output: `ir.Module`.
-Expressions are lowered by the `lower_expr.ExprLowering` mixin; this module
-handles statements, functions, structs and the module layout.
+Expressions are lowered by the `lower_expr.ExprLowering` mixin, functions,
+methods and structs by `lower_fn.CallableLowering`; this module handles
+statements and the module layout.
 
-    fn fib(n: int) -> int {                 cpdef long long fib(long long n):
-        if n < 2 { return n }                   if (n < 2):
-        fib(n - 1) + fib(n - 2)                     return n
-    }                                           return _rt.i_add(fib(_rt.i_sub(n, 1)), ...)
+    while i < n {                       while (i < n):  # @L4
+        total += xs[i]                      _rt.list_float_at_into(&_ph1, xs, i)  # @L5
+        i += 1                              total = (total + _ph1)  # @L5
+    }                                       _rt.i_add_into(&_ph2, i, 1)  # @L6
+                                            i = _ph2  # @L6
 
 Choices made here:
-- A function whose parameters and result have C types, with no closures
-  inside, becomes `cpdef` (C calls inside the module, a Python wrapper for
-  everyone else); one holding closures becomes `def`, `async fn` `async def`.
 - `defer e` wraps the rest of its block in try/finally, so deferred calls run
   last-first, also on errors.
 - Top-level code stays module-level; if it awaits, it runs inside an
@@ -26,26 +25,16 @@ from transpiler import ast
 from transpiler import ir
 from transpiler import types as T
 from transpiler.builtins import RUNTIME_GLOBALS, STD_MODULES
-from transpiler.callgraph import DEPTH_PARAM, REC_PREFIX, guard_position, recursive_functions
+from transpiler.callgraph import DEPTH_PARAM, recursive_functions
 from transpiler.escape import ident
 from transpiler.infer import Typing
-from transpiler.typerules import always_exits, arith_type
+from transpiler.typerules import arith_type
 from transpiler.lower_expr import CONF_STRUCT, TENSOR_VIEW, ExprLowering
-from transpiler.resolve import FunctionScope, Resolution, Symbol
+from transpiler.lower_fn import CallableLowering, FnState
+from transpiler.resolve import Resolution, Symbol
 
 
-class _FnState:
-    def __init__(self, scope: FunctionScope, node, ret: T.Type, conf_factor, typed_locals: bool):
-        self.scope = scope
-        self.node = node
-        self.ret = ret
-        self.conf_factor = conf_factor
-        self.typed_locals = typed_locals
-        self.temps: list = []
-        self.depth_budget = False           # has the `_depth` parameter (callgraph, Lowerer.budgeted)
-
-
-class Lowerer(ExprLowering):
+class Lowerer(CallableLowering, ExprLowering):
     def __init__(self, module: ast.Module, res: Resolution, ty: Typing, module_name: str, typed: bool = True,
                  stack_guard: bool = True):
         self.module, self.res, self.ty = module, res, ty
@@ -55,7 +44,7 @@ class Lowerer(ExprLowering):
         self.used_runtime: set = set()
         self.temp_counter = 0
         self.fn_scope = res.module_scope
-        self.state = _FnState(res.module_scope, module, T.ANY, None, False)
+        self.state = FnState(res.module_scope, module, T.ANY, None, False)
         self.stack_guard = stack_guard
         # ids of FnDecls needing the stack guard, and of those on a cycle of visible calls
         self.recursive, self.cycles = recursive_functions(module, res, ty)
@@ -84,18 +73,6 @@ class Lowerer(ExprLowering):
             return CONF_STRUCT[t.kind]          # a confident scalar local travels unboxed
         return T.ctype_of(t)
 
-    def uses_tensor_views(self, node) -> bool:
-        """Does this function take `tensor` parameters as fused typed memoryviews? Only plain
-        cpdef functions do (no closures, attributes or async); calls to them must then go
-        through the Python-level function, which picks the dtype specialisation at run time."""
-        if not self.typed or not isinstance(node, ast.FnDecl) or node.is_async or node.attributes:
-            return False
-        scope = self.res.functions.get(id(node))
-        info = self.ty.functions.get(id(node))
-        if scope is None or info is None or scope.has_closures or scope.parent is not self.res.module_scope:
-            return False
-        return any(pt == T.TENSOR for pt in info.params)
-
     # ------------------------------------------------------------ module
     def run(self) -> ir.Module:
         imports, structs, functions = [], [], []
@@ -114,7 +91,7 @@ class Lowerer(ExprLowering):
                 functions.append(self.function(stmt))
         top_stmts = [s for s in self.module.body if not isinstance(s, (ast.FnDecl, ast.StructDecl, ast.Import))]
         self.fn_scope = self.res.module_scope
-        self.state = _FnState(self.res.module_scope, self.module, T.ANY, None, False)
+        self.state = FnState(self.res.module_scope, self.module, T.ANY, None, False)
         toplevel = self.block(top_stmts)
         is_async = _contains_await(top_stmts)
         # Names the awaiting top level assigns; never functions (cpdef names cannot be `global`).
@@ -149,136 +126,6 @@ class Lowerer(ExprLowering):
             sym = self.res.decls[id(item)]
             out.append(ir.PyImport(sym.py_name, module, item.name, s.span.line, kind))
         return out
-
-    # ------------------------------------------------------------ structs and functions
-    def struct(self, s: ast.StructDecl) -> ir.Struct:
-        info = self.ty.structs[s.name]
-        fields, params = [], []
-        saved = self.state
-        for name, ftype, fdecl in info.fields:
-            ctype = T.ctype_of(ftype) if self.typed else "object"
-            fields.append(ir.Field(ident(name), name, ctype))
-            if fdecl.default is not None and fresh_default(fdecl.default):
-                params.append(ir.Param(ident(name), ctype, ir.Lit(None), self.expr(fdecl.default)))
-                continue
-            default = self.expr(fdecl.default) if fdecl.default is not None else None
-            params.append(ir.Param(ident(name), ctype, default))
-        methods = []
-        for m in s.methods:
-            methods.extend(self.budgeted_function(m, s) if id(m) in self.budgeted else [self.function(m, struct=s)])
-        self.state = saved
-        return ir.Struct(self.res.decls[id(s)].py_name, s.name, fields, params, methods, s.span.line)
-
-    def function(self, fn: ast.FnDecl, struct: Optional[ast.StructDecl] = None) -> ir.Function:
-        info = self.ty.functions[id(fn)]
-        name = ident(fn.name) if struct is not None else self.res.decls[id(fn)].py_name
-        return self.lower_callable(fn, fn.params, fn.body, name=name, is_async=fn.is_async,
-                                   info=info, method=struct is not None, decorators=fn.attributes)
-
-    def takes_budget(self, fn: ast.FnDecl, method: bool = False) -> bool:
-        """Is this function or method lowered with a depth budget? Those on a call cycle that
-        become plain cpdef functions (no closures, attributes, defaults or tensor views).
-        Methods only in typed code: untyped code calls methods dynamically, through the entry."""
-        if not self.stack_guard or id(fn) not in self.cycles or (method and not self.typed):
-            return False
-        if not method and self.res.top_functions.get(fn.name) is not fn:
-            return False
-        if fn.is_async or fn.attributes or any(p.default is not None for p in fn.params):
-            return False
-        scope = self.res.functions.get(id(fn))
-        return scope is not None and not scope.has_closures and not self.uses_tensor_views(fn)
-
-    def budgeted_function(self, fn: ast.FnDecl, struct: Optional[ast.StructDecl] = None) -> list:
-        """`cdef _rec_NAME(int _depth, ...)` holding the body (inline for functions), and the
-        cpdef `NAME` that Python and the rest of the module call, which starts the budget
-        (see callgraph)."""
-        name = ident(fn.name) if struct is not None else self.res.decls[id(fn)].py_name
-        body = self.lower_callable(fn, fn.params, fn.body, name=REC_PREFIX + name, is_async=False,
-                                   info=self.ty.functions[id(fn)], method=struct is not None, depth_budget=True)
-        body.flavor, body.inline = "cdef", struct is None
-        params = body.params[1:]
-        target = ir.Var(body.name) if struct is None else ir.Attr(ir.Var("self"), body.name)
-        start = ir.Call(target, [ir.RtCall("_rt", "recursion_budget")] + [ir.Var(p.name) for p in params])
-        wrapper = ir.Function(name, "cpdef", params, body.ret_ctype, [], [ir.Return(start, fn.span.line)],
-                              fn.span.line, [], fn.name)
-        return [body, wrapper]
-
-    def lower_callable(self, node, params, body: ast.Block, *, name: str, is_async: bool,
-                       info=None, method: bool = False, decorators=(), depth_budget: bool = False) -> ir.Function:
-        scope = self.res.functions[id(node)]
-        info = info or self.ty.functions.get(id(node))
-        param_types = info.params if info is not None and self.typed else [T.ANY] * len(params)
-        ret = info.ret if info is not None and self.typed else T.ANY
-        conf = info.conf_factor if info is not None else None
-        if conf is None and isinstance(node, ast.FnDecl) and node.confidence is not None:
-            conf = node.confidence          # computed confidence: checked at run time
-        nested = self.fn_scope is not self.res.module_scope
-        # cpdef cannot hold closures or take decorators (attributes such as #[test]).
-        flavor = "async def" if is_async else "def" if (scope.has_closures or nested or decorators
-                                                        or isinstance(node, ast.Lambda)) else "cpdef"
-        # Defaults are evaluated where the function is defined, so lower them out here;
-        # a fresh container default (`xs = []`) is instead made anew on every call.
-        defaults = {id(p): self.coerce(self.expr(p.default), self.t(p.default), pt)
-                    for p, pt in zip(params, param_types) if p.default is not None and not fresh_default(p.default)}
-        saved_scope, saved_state, saved_pre = self.fn_scope, self.state, self.pre
-        self.fn_scope = scope
-        self.state = _FnState(scope, node, ret, conf, typed_locals=True)
-        self.state.depth_budget = depth_budget
-        self.pre = []
-        ir_params = []
-        for p, pt in zip(params, param_types):
-            sym = self.res.decls[id(p)]
-            ctype = "object" if sym.captured or not self.typed else T.ctype_of(pt)
-            if method and p is params[0]:
-                ctype = "object"
-            elif ctype == "object" and self.uses_tensor_views(node) and pt == T.TENSOR and not sym.captured:
-                ctype = TENSOR_VIEW                 # typed memoryview (float64 or float32)
-                self.tensor_params.add(sym)
-            if p.default is not None and fresh_default(p.default):
-                ir_params.append(ir.Param(sym.py_name, ctype, ir.Lit(None), self.expr(p.default)))
-            else:
-                ir_params.append(ir.Param(sym.py_name, ctype, defaults.get(id(p))))
-        if method and ir_params:
-            ir_params = ir_params[1:]       # `self` is written by the template
-        stmts = [ir.If([(ir.Bin("is", ir.Var(p.name), ir.Lit(None)), [ir.Assign(ir.Var(p.name), p.fresh_default,
-                                                                                  body.span.line)])],
-                       None, body.span.line) for p in ir_params if p.fresh_default is not None]
-        # A `tensor` parameter that is not a typed memoryview is checked like one would be.
-        declared = info.params if info is not None else [T.ANY] * len(params)
-        stmts += [ir.ExprStmt(ir.Call(ir.Attr(ir.Var("_rtpy"), "check_tensor"), [ir.Var(p.name)]), body.span.line)
-                  for p, pt in zip([q for q in ir_params], declared[1:] if method else declared)
-                  if pt == T.TENSOR and p.ctype != TENSOR_VIEW]
-        guarded = self.stack_guard and (nested or not isinstance(node, ast.FnDecl) or id(node) in self.recursive)
-        stmts += self.block(body.body, function_body=True,
-                            guard_at=guard_position(params, body.body) if guarded else None)
-        if ret.kind != "any" and T.ctype_of(ret) != "object" and flavor == "cpdef" and \
-                not (body.body and (always_exits(body.body[-1]) or isinstance(body.body[-1], ast.ExprStmt))):
-            stmts.append(ir.Raise(ir.RtCall("_rt", "missing_return", [ir.Lit(getattr(node, "name", name))]),
-                                  body.span.end_line))
-        header = []
-        if scope.globals_written:
-            header.append(ir.Scope("global", sorted(s.py_name for s in scope.globals_written), body.span.line))
-        if scope.nonlocals:
-            header.append(ir.Scope("nonlocal", sorted(s.py_name for s in scope.nonlocals), body.span.line))
-        param_names = {p.name for p in ir_params} | ({"self"} if method else set())
-        local_decls = []
-        if self.typed:
-            for sym in scope.symbols:
-                if sym.kind == "local" and sym.py_name not in param_names and sym not in scope.nonlocals:
-                    local_decls.append((sym.py_name, self.sym_ctype(sym)))
-        local_decls.extend((t, "object") for t in self.state.temps)
-        ret_ctype = T.ctype_of(ret) if flavor == "cpdef" and self.typed else "object"
-        if depth_budget:
-            ir_params.insert(0, ir.Param(DEPTH_PARAM, "int", None))
-        fn = ir.Function(name, flavor, ir_params, ret_ctype, local_decls, header + stmts,
-                         getattr(node, "span").line, [self.attribute(a) for a in decorators],
-                         getattr(node, "name", "<lambda>"),
-                         inline=flavor == "cpdef" and not method and id(node) in self.recursive)
-        self.fn_scope, self.state, self.pre = saved_scope, saved_state, saved_pre
-        return fn
-
-    def attribute(self, a: ast.Attribute) -> ir.Expr:
-        return ir.Call(ir.Attr(ir.Var("_rtpy"), "attribute"), [ir.Lit(a.name)] + [self.boxed(x) for x in a.args])
 
     # ------------------------------------------------------------ blocks and statements
     def block(self, stmts, function_body: bool = False, guard_at: Optional[int] = None) -> list:
@@ -552,28 +399,6 @@ class Lowerer(ExprLowering):
 def _simple(e) -> bool:
     """Evaluating e twice is harmless and costs nothing: a name or a literal."""
     return isinstance(e, (ast.Name, ast.IntLit, ast.FloatLit, ast.StringLit, ast.BoolLit))
-
-
-def fresh_default(e) -> bool:
-    """Is this default a new mutable container (`[]`, `{}`, `HashMap.new()`, literal contents
-    only)? Such a default is made on each call, as in TypeScript, instead of being one object
-    shared by every call (Python's default-argument trap)."""
-    if isinstance(e, ast.ArrayLit):
-        return all(_literal_only(x) for x in e.elements)
-    if isinstance(e, ast.ObjectLit):
-        return all(_literal_only(entry.value) for entry in e.entries)
-    if isinstance(e, ast.Call) and isinstance(e.func, ast.Member) and e.func.name == "new" \
-            and isinstance(e.func.obj, ast.Name):
-        return all(_literal_only(a.value) for a in e.args)
-    return False
-
-
-def _literal_only(e) -> bool:
-    if isinstance(e, (ast.IntLit, ast.FloatLit, ast.StringLit, ast.BoolLit, ast.NullLit)):
-        return True
-    if isinstance(e, ast.Unary) and e.op == "-":
-        return _literal_only(e.operand)
-    return fresh_default(e)
 
 
 def _contains_await(stmts) -> bool:
