@@ -5,7 +5,7 @@ Generated modules `cimport prism_runtime.core as _rt` and call these at C
 level wherever a value's type is not known statically (typed code uses the
 inline helpers of core.pxd instead). Talks to `confidence` (values with
 confidence flow through every generic operation), `errors` (PrismError) and,
-for imports of `.prism` files, `install` (the import hook).
+`interop` holds the Python-level glue (imports, attributes, tensor checks).
 
 Semantics implemented here (see docs/language.md):
 - `+` with a string on either side concatenates, formatting the other side
@@ -15,7 +15,6 @@ Semantics implemented here (see docs/language.md):
   takes the larger, unary operators keep it.
 - `print` writes `true`, `false`, `null`, strings quoted inside containers.
 """
-import importlib
 import sys
 
 from prism_runtime.confidence cimport Conf, make, conf_of, value_of
@@ -597,89 +596,3 @@ cpdef object as_prism_error(object exc):
 
 cpdef object missing_return(str name):
     return PrismError(f"function '{name}' ended without returning a value")
-
-
-# ---------------------------------------------------------------- modules
-
-def import_python(str module, attr):
-    """`import { attr } from "module"` / `import module from "module"`."""
-    mod = importlib.import_module(module)
-    if attr is None:
-        return mod
-    try:
-        return getattr(mod, attr)
-    except AttributeError:
-        try:
-            return importlib.import_module(f"{module}.{attr}")
-        except ImportError:
-            raise PrismError(f"module '{module}' has no '{attr}'") from None
-
-
-def import_prism(str importer, str spec, attr):
-    """`import { attr } from "./file"`: the sibling Prism module, compiled on demand."""
-    package = importer.rpartition(".")[0]
-    parts = spec.split("/")
-    while parts and parts[0] in (".", ".."):
-        if parts.pop(0) == "..":
-            package = package.rpartition(".")[0]
-    from prism_runtime.install import module_name_for
-    name = ".".join([p for p in [package] if p] + [module_name_for(p) for p in parts])
-    try:
-        mod = importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name != name:
-            raise
-        import prism_runtime.install  # noqa: F401 - the hook compiles .prism files on import
-        mod = importlib.import_module(name)
-    if attr is None:
-        return mod
-    return get_member(mod, attr) if not hasattr(mod, attr) else getattr(mod, attr)
-
-
-def run_toplevel(coroutine_function):
-    """Run a module's top level when it awaits (top-level `await`)."""
-    import asyncio      # only programs that await pay for importing asyncio
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coroutine_function())
-    raise PrismError("a Prism module that awaits at its top level cannot be imported "
-                     "from inside a running event loop")
-
-
-def attribute(str name, *args):
-    """`#[name(args)]` on a function: recorded for `prism test` / `prism bench`."""
-    def mark(fn):
-        marks = dict(getattr(fn, "__prism_attributes__", {}))
-        marks[name] = args
-        fn.__prism_attributes__ = marks
-        return fn
-    return mark
-
-
-def check_tensor(value):
-    """A `tensor` argument must be a 1-D float64 or float32 array (what typed code reads
-    through a memoryview); the same check runs in typed and untyped builds."""
-    dtype = str(getattr(value, "dtype", type_of(value)))
-    if dtype not in ("float64", "float32") or getattr(value, "ndim", 1) != 1:
-        shape = f"{getattr(value, 'ndim', '?')}-D " if hasattr(value, "ndim") else ""
-        raise PrismError(f"expected a 1-D float64 or float32 tensor, found {shape}{dtype}")
-    return value
-
-
-def invoke(f, tuple tensor_params, *args, **kwargs):
-    """Call f through Python: how generated code calls a function specialised per
-    tensor dtype, so the specialisation is chosen from the arguments at run time.
-    `tensor_params` names the tensor arguments (positions or names) to check first."""
-    for p in tensor_params:
-        if type(p) is int and p < len(args):
-            check_tensor(args[p])
-        elif type(p) is str and p in kwargs:
-            check_tensor(kwargs[p])
-    return f(*args, **kwargs)
-
-
-def struct_eq(a, b):
-    if type(a) is not type(b):
-        return False
-    return all(getattr(a, attr) == getattr(b, attr) for attr in type(a).__prism_attrs__)

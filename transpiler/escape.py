@@ -44,7 +44,7 @@ def ident(name: str) -> str:
     """A Python/Cython/C-safe identifier for the Prism name `name` (injective)."""
     if name == "self":
         return name
-    # Leading underscores are the generated code's namespace (_rt, _cf, _rtpy, _ph1, _pu_...).
+    # Leading underscores are the generated code's namespace (_rt, _cf, _rtpy, _rtio, _ph1, _pu_...).
     if name.isascii() and name.isidentifier() and name not in RESERVED and not name.startswith("_"):
         return name
     if name.isascii() and name.isidentifier():

@@ -421,7 +421,7 @@ class ExprLowering:
             own = [p for p in decl.params if p.name != "self"]
             tensors = [ir.Lit(i) for i, pt in enumerate(param_types) if pt == T.TENSOR] + \
                       [ir.Lit(own[i].name) for i, pt in enumerate(param_types) if pt == T.TENSOR]
-            return ir.Call(ir.Attr(ir.Var("_rtpy"), "invoke"), [func, ir.TupleDisplay(tensors)] + args,
+            return ir.Call(ir.Attr(ir.Var("_rtio"), "invoke"), [func, ir.TupleDisplay(tensors)] + args,
                            kwargs, dict_kwargs)
         by_name = {p.name: i for i, p in enumerate(params)}
         slots: list = [None] * len(params)

@@ -153,7 +153,7 @@ class CallableLowering:
                        None, body.span.line) for p in ir_params if p.fresh_default is not None]
         # A `tensor` parameter that is not a typed memoryview is checked like one would be.
         declared = info.params if info is not None else [T.ANY] * len(params)
-        stmts += [ir.ExprStmt(ir.Call(ir.Attr(ir.Var("_rtpy"), "check_tensor"), [ir.Var(p.name)]), body.span.line)
+        stmts += [ir.ExprStmt(ir.Call(ir.Attr(ir.Var("_rtio"), "check_tensor"), [ir.Var(p.name)]), body.span.line)
                   for p, pt in zip([q for q in ir_params], declared[1:] if method else declared)
                   if pt == T.TENSOR and p.ctype != TENSOR_VIEW]
         guarded = self.stack_guard and (nested or not isinstance(node, ast.FnDecl) or id(node) in self.recursive)
@@ -189,7 +189,7 @@ class CallableLowering:
         return fn
 
     def attribute(self, a: ast.Attribute) -> ir.Expr:
-        return ir.Call(ir.Attr(ir.Var("_rtpy"), "attribute"), [ir.Lit(a.name)] + [self.boxed(x) for x in a.args])
+        return ir.Call(ir.Attr(ir.Var("_rtio"), "attribute"), [ir.Lit(a.name)] + [self.boxed(x) for x in a.args])
 
 
 def fresh_default(e) -> bool:

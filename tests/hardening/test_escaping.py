@@ -136,7 +136,7 @@ COLLIDING = ["class", "def", "lambda", "None", "True", "False", "pass", "not", "
              "include", "sizeof", "NULL", "bint", "Py_ssize_t", "double", "goto", "char", "long", "short",
              "signed", "unsigned", "void", "volatile", "static", "register", "union", "enum", "typedef",
              "switch", "case", "default", "auto", "errno", "object", "list", "dict", "tuple", "set", "len_",
-             "int_", "self_", "type", "Exception", "_rt", "_cf", "_cx", "_rtpy", "_pu_class", "__init__",
+             "int_", "self_", "type", "Exception", "_rt", "_cf", "_cx", "_rtpy", "_rtio", "_pu_class", "__init__",
              "__prism_main__", "__prism_source__", "_p", "__name__", "__file__", "globals", "cython"]
 
 

@@ -23,7 +23,7 @@ def _attrs_broken() -> bool:
     from transpiler.pipeline import transpile
     pyx = transpile(b"#[test]\nfn t() {\n    print(1)\n}\n", "probe.prism", "probe").pyx
     lines = pyx.splitlines()
-    return any(a.startswith("@_rtpy.attribute") and b.startswith("cpdef") for a, b in zip(lines, lines[1:]))
+    return any(a.startswith("@_rtio.attribute") and b.startswith("cpdef") for a, b in zip(lines, lines[1:]))
 
 
 ATTRS_BROKEN = _attrs_broken()

@@ -142,7 +142,7 @@ def test_checked_int_ops_are_hoisted_to_status_form_in_pure_statements():
 def test_function_with_closure_is_def_and_attributes_force_def():
     pyx = transpile("fn f(x: int) { let g = () => x\n g() }\n#[test]\nfn t() { f(1) }", "t.prism", "t").pyx
     assert "\ndef f(x):" in pyx          # a captured parameter stays a Python object
-    assert "@_rtpy.attribute('test')" in pyx
+    assert "@_rtio.attribute('test')" in pyx
 
 
 def test_untyped_lowering_uses_only_python_objects():
