@@ -1,4 +1,6 @@
 """What Python callers receive for a confident value: prism_runtime.confidence.Conf."""
+from pathlib import Path
+
 import pytest
 
 from prism_runtime.confidence import Conf, at_least, conf_of, more_confident, value_of, with_conf
@@ -40,8 +42,12 @@ def test_selection_operators():
     assert at_least(b, 0.8) is b and at_least(a, 0.8) is None
 
 
-@pytest.mark.parametrize("module", ["confidence", "core", "context", "cache", "pool", "hashmap", "metrics",
-                                    "log", "llm", "install", "errors"])
+_RUNTIME_DIR = Path(__file__).resolve().parents[2] / "prism_runtime"
+_RUNTIME_MODULES = sorted({p.stem for p in _RUNTIME_DIR.glob("*.pyx")} |
+                          {p.stem for p in _RUNTIME_DIR.glob("*.py") if p.stem != "__init__"})
+
+
+@pytest.mark.parametrize("module", _RUNTIME_MODULES)
 def test_each_runtime_module_imports_first_in_a_fresh_interpreter(module):
     """The runtime modules cimport each other; none may depend on import order."""
     import subprocess
