@@ -39,21 +39,11 @@ from typing import Optional
 from transpiler import ast
 from transpiler.infer import Typing
 from transpiler.resolve import Resolution
+from transpiler.walk import children
 
 _UNKNOWN = "unknown"
 REC_PREFIX = "_rec_"        # a budgeted function's body; Prism names never start with `_` (escape.ident)
 DEPTH_PARAM = "_depth"
-
-
-def _children(node):
-    for name in getattr(node, "__slots__", ()):
-        value = getattr(node, name, None)
-        if isinstance(value, ast.Node):
-            yield value
-        elif isinstance(value, tuple):
-            for item in value:
-                if isinstance(item, ast.Node):
-                    yield item
 
 
 def _callees(fn: ast.FnDecl, res: Resolution, ty: Typing) -> set:
@@ -63,7 +53,7 @@ def _callees(fn: ast.FnDecl, res: Resolution, ty: Typing) -> set:
         node = stack.pop()
         if isinstance(node, ast.Call):
             out.add(_target(node, res, ty))
-        stack.extend(_children(node))
+        stack.extend(children(node))
     return out
 
 
@@ -96,7 +86,7 @@ def _has_call(node) -> bool:
         n = stack.pop()
         if isinstance(n, ast.Call):
             return True
-        stack.extend(_children(n))
+        stack.extend(children(n))
     return False
 
 

@@ -23,6 +23,7 @@ from transpiler.builtins import BUILTINS
 from transpiler.diagnostics import CompileError
 from transpiler.infer import Typing, literal_number, resolve_type
 from transpiler.resolve import Resolution
+from transpiler.walk import CONTEXT_STATEMENTS, context_parts
 
 _I64_MIN, _I64_MAX = -(2 ** 63), 2 ** 63 - 1
 
@@ -179,17 +180,12 @@ class _Checker:
                 self.block(s.handler)
             if s.finalbody is not None:
                 self.block(s.finalbody)
-        elif isinstance(s, ast.InBlock):
-            self.expr(s.context)
-            self.block(s.body)
-        elif isinstance(s, ast.ContextShift):
-            for seg in s.segments:
-                self.block(seg.body)
-        elif isinstance(s, ast.Uncertain):
-            self.expr(s.subject)
-            for b in (s.high, s.medium, s.low):
-                if b is not None:
-                    self.block(b)
+        elif isinstance(s, CONTEXT_STATEMENTS):
+            exprs, blocks = context_parts(s)
+            for e in exprs:
+                self.expr(e)
+            for b in blocks:
+                self.block(b)
 
     def fn_decl(self, fn: ast.FnDecl):
         if fn.confidence is not None:

@@ -26,6 +26,7 @@ from transpiler.diagnostics import CompileError
 from transpiler.resolve import Resolution, Symbol
 from transpiler.typerules import (_always_exits, _builtin_result, _iteration_types, _literal_type, _returns,
                                   arith_type)
+from transpiler.walk import CONTEXT_STATEMENTS, context_parts
 
 _ARITH = {"+", "-", "*", "/", "%", "**"}
 _COMPARE = {"==", "!=", "<", "<=", ">", ">="}
@@ -283,17 +284,12 @@ class _Inferrer:
                 self.block(s.handler.body)
             if s.finalbody is not None:
                 self.block(s.finalbody.body)
-        elif isinstance(s, ast.InBlock):
-            self.expr(s.context)
-            self.block(s.body.body)
-        elif isinstance(s, ast.ContextShift):
-            for seg in s.segments:
-                self.block(seg.body.body)
-        elif isinstance(s, ast.Uncertain):
-            self.expr(s.subject)
-            for b in (s.high, s.medium, s.low):
-                if b is not None:
-                    self.block(b.body)
+        elif isinstance(s, CONTEXT_STATEMENTS):
+            exprs, blocks = context_parts(s)
+            for e in exprs:
+                self.expr(e)
+            for b in blocks:
+                self.block(b.body)
         elif isinstance(s, ast.Import):
             for item in s.names:
                 self.bind(self.res.decls.get(id(item)), T.ANY)

@@ -32,6 +32,7 @@ from transpiler.typerules import arith_type
 from transpiler.lower_expr import CONF_STRUCT, TENSOR_VIEW, ExprLowering
 from transpiler.lower_fn import CallableLowering, FnState
 from transpiler.resolve import Resolution, Symbol
+from transpiler.walk import children
 
 
 class Lowerer(CallableLowering, ExprLowering):
@@ -410,12 +411,7 @@ def _contains_await(stmts) -> bool:
             return True
         if isinstance(node, (ast.FnDecl, ast.Lambda, ast.StructDecl)):
             continue
-        for name in getattr(node, "__slots__", ()):
-            child = getattr(node, name, None)
-            if isinstance(child, ast.Node):
-                stack.append(child)
-            elif isinstance(child, tuple):
-                stack.extend(c for c in child if isinstance(c, ast.Node))
+        stack.extend(children(node))
     return False
 
 

@@ -25,6 +25,7 @@ from transpiler import ast
 from transpiler.builtins import BUILTINS, RUNTIME_GLOBALS
 from transpiler.diagnostics import CompileError
 from transpiler.escape import ident
+from transpiler.walk import CONTEXT_STATEMENTS, context_parts
 
 
 @dataclass(eq=False)
@@ -244,17 +245,12 @@ class _Resolver:
                 self.scopes.pop()
             if s.finalbody is not None:
                 self.block(s.finalbody)
-        elif isinstance(s, ast.InBlock):
-            self.expr(s.context)
-            self.block(s.body)
-        elif isinstance(s, ast.ContextShift):
-            for seg in s.segments:
-                self.block(seg.body)
-        elif isinstance(s, ast.Uncertain):
-            self.expr(s.subject)
-            for b in (s.high, s.medium, s.low):
-                if b is not None:
-                    self.block(b)
+        elif isinstance(s, CONTEXT_STATEMENTS):
+            exprs, blocks = context_parts(s)
+            for e in exprs:
+                self.expr(e)
+            for b in blocks:
+                self.block(b)
         elif isinstance(s, ast.Import):
             self.import_(s)
         else:  # pragma: no cover - every statement kind is handled above
