@@ -76,6 +76,8 @@ class _Resolver:
         self.scopes: list[dict] = [{}]            # block scopes, innermost last
         self.fn = self.res.module_scope
         self.deferred: list = []
+        # Lambdas bound by `let`, resolved when their statement list ends (see stmt).
+        self.pending_lambdas: list = []
 
     # ------------------------------------------------------------ declaring
     def declare(self, name: str, kind: str, decl, *, is_const=False, reuse=True) -> Symbol:
@@ -126,6 +128,7 @@ class _Resolver:
             self.declare(name, "fn", decl)
         for name, decl in self.res.structs.items():
             self.declare(name, "struct", decl)
+        self.pending_lambdas.append([])
         for stmt in body:
             if isinstance(stmt, ast.FnDecl):
                 if id(stmt) in self.res.dead_functions:
@@ -139,6 +142,7 @@ class _Resolver:
                         self.expr(fld.default)
             else:
                 self.stmt(stmt)
+        self.resolve_pending_lambdas()
         saved = self.scopes
         for fn, struct in self.deferred:
             self.scopes = saved[:1]
@@ -178,8 +182,16 @@ class _Resolver:
         self.scopes.pop()
 
     def block_body(self, stmts):
+        self.pending_lambdas.append([])
         for stmt in stmts:
             self.stmt(stmt)
+        self.resolve_pending_lambdas()
+
+    def resolve_pending_lambdas(self):
+        """Resolve the bodies of the lambdas bound by `let` in the statement list that just
+        ended, so they see every name that list declares, also later ones (as in TypeScript)."""
+        for lam in self.pending_lambdas.pop():
+            self.expr(lam)
 
     def local_kind(self) -> str:
         return "global" if self.fn is self.res.module_scope else "local"
@@ -187,9 +199,10 @@ class _Resolver:
     def stmt(self, s: ast.Stmt):
         if isinstance(s, ast.Let):
             if isinstance(s.value, ast.Lambda):
-                # A lambda runs later, so it may call itself through the name it is bound to.
+                # A lambda runs later, so it may call itself through the name it is bound to, and
+                # reach names declared after it in the same block (mutual recursion).
                 self.declare(s.name, self.local_kind(), s, is_const=s.is_const)
-                self.expr(s.value)
+                self.pending_lambdas[-1].append(s.value)
                 return
             if s.value is not None:
                 self.expr(s.value)
