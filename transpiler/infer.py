@@ -189,6 +189,9 @@ class _Inferrer:
         if isinstance(fn, ast.FnDecl) and fn.body is not None:
             if fn.confidence is not None:
                 self.expr(fn.confidence)
+            for p in fn.params:
+                if p.default is not None:
+                    self.expr(p.default)        # so lowering reads a typed default (a C literal)
             self.block(fn.body.body)
             body = fn.body.body
             # What the body can return, as typed by the walk just done: every `return`,

@@ -389,13 +389,11 @@ class ExprLowering:
                 return self.builtin_call(sym.name, e)
             if sym.kind == "fn":
                 decl = self.res.top_functions[sym.name]
-                call = self.known_call(ir.Var(sym.py_name), decl.params, self.ty.functions[id(decl)].params, e,
-                                       decl)
                 if self.state.depth_budget and id(decl) in self.budgeted:
-                    # One level deeper on the caller's budget, straight into the callee's body.
-                    call.func = ir.Var(REC_PREFIX + sym.py_name)
-                    call.args.insert(0, ir.Bin("-", ir.Var(DEPTH_PARAM), ir.Lit(1)))
-                return call
+                    return self.budgeted_call(ir.Var(REC_PREFIX + sym.py_name), decl.params,
+                                              self.ty.functions[id(decl)].params, e)
+                return self.known_call(ir.Var(sym.py_name), decl.params, self.ty.functions[id(decl)].params, e,
+                                       decl)
         if isinstance(f, ast.Member):
             return self.method_call(f, e)
         args, kwargs, dict_kwargs = self.plain_args(e.args)
@@ -423,11 +421,7 @@ class ExprLowering:
                       [ir.Lit(own[i].name) for i, pt in enumerate(param_types) if pt == T.TENSOR]
             return ir.Call(ir.Attr(ir.Var("_rtio"), "invoke"), [func, ir.TupleDisplay(tensors)] + args,
                            kwargs, dict_kwargs)
-        by_name = {p.name: i for i, p in enumerate(params)}
-        slots: list = [None] * len(params)
-        for i, a in enumerate(e.args):
-            idx = i if a.name is None else by_name[a.name]
-            slots[idx] = self.coerce(self.expr(a.value), self.t(a.value), param_types[idx] if self.typed else T.ANY)
+        slots = self.argument_slots(params, param_types, e)
         args, kwargs = [], []
         for i, value in enumerate(slots):
             if value is None:
@@ -437,6 +431,25 @@ class ExprLowering:
             else:
                 kwargs.append((ident(params[i].name), value))
         return ir.Call(func, args, kwargs)
+
+    def argument_slots(self, params, param_types, e) -> list:
+        """The call's arguments lowered and coerced, one slot per parameter (None: omitted)."""
+        by_name = {p.name: i for i, p in enumerate(params)}
+        slots: list = [None] * len(params)
+        for i, a in enumerate(e.args):
+            idx = i if a.name is None else by_name[a.name]
+            slots[idx] = self.coerce(self.expr(a.value), self.t(a.value), param_types[idx] if self.typed else T.ANY)
+        return slots
+
+    def budgeted_call(self, func: ir.Expr, params, param_types, e) -> ir.Call:
+        """One level deeper on the caller's depth budget, straight into the callee's body
+        (`_rec_NAME`, see lower_fn): the depth, then every argument in order, an omitted one
+        filled in as its default (a literal, or None for a fresh container)."""
+        slots = self.argument_slots(params, param_types, e)
+        for i, p in enumerate(params):
+            if slots[i] is None:
+                slots[i] = self.omitted_argument(p, param_types[i] if self.typed else T.ANY)
+        return ir.Call(func, [ir.Bin("-", ir.Var(DEPTH_PARAM), ir.Lit(1))] + slots, [])
 
     def builtin_call(self, name, e):
         spec = BUILTINS[name]
@@ -472,10 +485,8 @@ class ExprLowering:
                 method = self.ty.structs[ot.name].methods.get(f.name)
                 if method is not None:
                     if self.state.depth_budget and id(method) in self.budgeted:
-                        call = self.known_call(ir.Attr(obj, REC_PREFIX + ident(f.name)), method.params[1:],
-                                               self.ty.functions[id(method)].params[1:], e, method)
-                        call.args.insert(0, ir.Bin("-", ir.Var(DEPTH_PARAM), ir.Lit(1)))
-                        return call
+                        return self.budgeted_call(ir.Attr(obj, REC_PREFIX + ident(f.name)), method.params[1:],
+                                                  self.ty.functions[id(method)].params[1:], e)
                     return self.known_call(ir.Attr(obj, ident(f.name)), method.params[1:],
                                            self.ty.functions[id(method)].params[1:], e, method)
             if ot.kind == "array" and f.name == "push" and len(e.args) == 1:

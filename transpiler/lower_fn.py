@@ -18,6 +18,9 @@ Choices made here:
   inside, becomes `cpdef` (C calls inside the module, a Python wrapper for
   everyone else); one holding closures becomes `def`, `async fn` `async def`.
 - A container default (`xs = []`) is made on each call (`fresh_default`).
+- A function on a call cycle carries a depth budget when its defaults are
+  literals (calls into its body repeat them); otherwise it keeps only the
+  C stack check.
 """
 from __future__ import annotations
 
@@ -91,7 +94,10 @@ class CallableLowering:
             return False
         if not method and self.res.top_functions.get(fn.name) is not fn:
             return False
-        if fn.is_async or fn.attributes or any(p.default is not None for p in fn.params):
+        # A default evaluated once at definition can be repeated at each call only when it
+        # is a literal; a fresh container is made by the body anyway.
+        if fn.is_async or fn.attributes or any(p.default is not None and not _literal_only(p.default)
+                                               for p in fn.params):
             return False
         scope = self.res.functions.get(id(fn))
         return scope is not None and not scope.has_closures and not self.uses_tensor_views(fn)
@@ -104,12 +110,19 @@ class CallableLowering:
         body = self.lower_callable(fn, fn.params, fn.body, name=REC_PREFIX + name, is_async=False,
                                    info=self.ty.functions[id(fn)], method=struct is not None, depth_budget=True)
         body.flavor, body.inline = "cdef", struct is None
-        params = body.params[1:]
+        params = body.params[1:]            # the entry point keeps the defaults; the body gets every argument
+        body.params = body.params[:1] + [ir.Param(p.name, p.ctype, None) for p in params]
         target = ir.Var(body.name) if struct is None else ir.Attr(ir.Var("self"), body.name)
         start = ir.Call(target, [ir.RtCall("_rt", "recursion_budget")] + [ir.Var(p.name) for p in params])
         wrapper = ir.Function(name, "cpdef", params, body.ret_ctype, [], [ir.Return(start, fn.span.line)],
                               fn.span.line, [], fn.name)
         return [body, wrapper]
+
+    def omitted_argument(self, param: ast.Param, ptype: T.Type) -> ir.Expr:
+        """What a call into a budgeted body passes for an omitted argument (see takes_budget)."""
+        if fresh_default(param.default):
+            return ir.Lit(None)             # the body makes the fresh container
+        return self.coerce(self.expr(param.default), self.t(param.default), ptype)
 
     def lower_callable(self, node, params, body: ast.Block, *, name: str, is_async: bool,
                        info=None, method: bool = False, decorators=(), depth_budget: bool = False) -> ir.Function:
