@@ -18,9 +18,8 @@ Choices made here:
   inside, becomes `cpdef` (C calls inside the module, a Python wrapper for
   everyone else); one holding closures becomes `def`, `async fn` `async def`.
 - A container default (`xs = []`) is made on each call (`fresh_default`).
-- A function on a call cycle carries a depth budget when its defaults are
-  literals (calls into its body repeat them); otherwise it keeps only the
-  C stack check.
+- A non-literal default of a top-level function, method or struct field is
+  evaluated on each call that omits it (`late_default`), as in TypeScript.
 """
 from __future__ import annotations
 
@@ -72,6 +71,9 @@ class CallableLowering:
             if fdecl.default is not None and fresh_default(fdecl.default):
                 params.append(ir.Param(ident(name), ctype, ir.Lit(None), self.expr(fdecl.default)))
                 continue
+            if late_default(fdecl.default):
+                params.append(ir.Param(ident(name), "object", ir.Lit(None), self.boxed(fdecl.default)))
+                continue
             default = self.expr(fdecl.default) if fdecl.default is not None else None
             params.append(ir.Param(ident(name), ctype, default))
         methods = []
@@ -94,10 +96,7 @@ class CallableLowering:
             return False
         if not method and self.res.top_functions.get(fn.name) is not fn:
             return False
-        # A default evaluated once at definition can be repeated at each call only when it
-        # is a literal; a fresh container is made by the body anyway.
-        if fn.is_async or fn.attributes or any(p.default is not None and not _literal_only(p.default)
-                                               for p in fn.params):
+        if fn.is_async or fn.attributes:
             return False
         scope = self.res.functions.get(id(fn))
         return scope is not None and not scope.has_closures and not self.uses_tensor_views(fn)
@@ -120,8 +119,8 @@ class CallableLowering:
 
     def omitted_argument(self, param: ast.Param, ptype: T.Type) -> ir.Expr:
         """What a call into a budgeted body passes for an omitted argument (see takes_budget)."""
-        if fresh_default(param.default):
-            return ir.Lit(None)             # the body makes the fresh container
+        if fresh_default(param.default) or late_default(param.default):
+            return ir.Lit(None)             # the body evaluates the default
         return self.coerce(self.expr(param.default), self.t(param.default), ptype)
 
     def lower_callable(self, node, params, body: ast.Block, *, name: str, is_async: bool,
@@ -138,9 +137,12 @@ class CallableLowering:
         flavor = "async def" if is_async else "def" if (scope.has_closures or nested or decorators
                                                         or isinstance(node, ast.Lambda)) else "cpdef"
         # Defaults are evaluated where the function is defined, so lower them out here;
-        # a fresh container default (`xs = []`) is instead made anew on every call.
+        # a fresh container default (`xs = []`) is instead made anew on every call, and so
+        # is any other non-literal default of a top-level function or method (see late_default).
+        late = {id(p) for p in params if not nested and late_default(p.default)}
         defaults = {id(p): self.coerce(self.expr(p.default), self.t(p.default), pt)
-                    for p, pt in zip(params, param_types) if p.default is not None and not fresh_default(p.default)}
+                    for p, pt in zip(params, param_types)
+                    if p.default is not None and not fresh_default(p.default) and id(p) not in late}
         saved_scope, saved_state, saved_pre = self.fn_scope, self.state, self.pre
         self.fn_scope = scope
         self.state = FnState(scope, node, ret, conf, typed_locals=True)
@@ -157,6 +159,8 @@ class CallableLowering:
                 self.tensor_params.add(sym)
             if p.default is not None and fresh_default(p.default):
                 ir_params.append(ir.Param(sym.py_name, ctype, ir.Lit(None), self.expr(p.default)))
+            elif id(p) in late:             # None stands for "omitted", so the slot is an object
+                ir_params.append(ir.Param(sym.py_name, "object", ir.Lit(None), self.boxed(p.default)))
             else:
                 ir_params.append(ir.Param(sym.py_name, ctype, defaults.get(id(p))))
         if method and ir_params:
@@ -217,6 +221,14 @@ def fresh_default(e) -> bool:
             and isinstance(e.func.obj, ast.Name):
         return all(_literal_only(a.value) for a in e.args)
     return False
+
+
+def late_default(e) -> bool:
+    """Is this default of a top-level function, method or struct field evaluated on each
+    call that omits it (as in TypeScript)? Any default but a literal or a fresh container.
+    Top-level functions and structs are defined before the top level runs, so a default
+    naming a top-level `let` could not be evaluated at definition."""
+    return e is not None and not _literal_only(e)
 
 
 def _literal_only(e) -> bool:

@@ -129,6 +129,7 @@ class _Resolver:
         for name, decl in self.res.structs.items():
             self.declare(name, "struct", decl)
         self.pending_lambdas.append([])
+        field_defaults = []
         for stmt in body:
             if isinstance(stmt, ast.FnDecl):
                 if id(stmt) in self.res.dead_functions:
@@ -137,12 +138,13 @@ class _Resolver:
             elif isinstance(stmt, ast.StructDecl):
                 for method in stmt.methods:
                     self.deferred.append((method, stmt))
-                for fld in stmt.fields:
-                    if fld.default is not None:
-                        self.expr(fld.default)
+                field_defaults.extend(fld.default for fld in stmt.fields if fld.default is not None)
             else:
                 self.stmt(stmt)
         self.resolve_pending_lambdas()
+        # Field defaults are evaluated when an instance is made, so they see the whole top level.
+        for default in field_defaults:
+            self.expr(default)
         saved = self.scopes
         for fn, struct in self.deferred:
             self.scopes = saved[:1]
