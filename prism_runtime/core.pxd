@@ -162,7 +162,11 @@ cdef extern from *:
             return prism_bad_list_index(list);
         item = PyList_GET_ITEM(list, (Py_ssize_t)i);
         if (__builtin_expect(PyFloat_CheckExact(item), 1)) { *out = PyFloat_AS_DOUBLE(item); return 0; }
-        return prism_item_as_double(out, item);
+        {   /* through a local, so `out` never escapes and the caller's temp stays in a register */
+            double slow;
+            if (prism_item_as_double(&slow, item) < 0) return -1;
+            *out = slow; return 0;
+        }
     }
     static inline int prism_list_int_at_into(long long *out, PyObject *list, long long i) {
         PyObject *item;
@@ -174,7 +178,11 @@ cdef extern from *:
             if (PRISM_UNLIKELY(v == -1 && PyErr_Occurred())) return -1;
             *out = v; return 0;
         }
-        return prism_item_as_long(out, item);
+        {
+            long long slow;
+            if (prism_item_as_long(&slow, item) < 0) return -1;
+            *out = slow; return 0;
+        }
     }
     /* The rarer operations share their status form's body. */
     #define PRISM_VALUE_FORM(name, type, params, args) \
