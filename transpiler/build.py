@@ -174,6 +174,10 @@ def c_compiler_command(c_path: Path, so_path: Path, options: BuildOptions) -> li
     includes = [sysconfig.get_paths()["include"], str(runtime_include_dir())]
     flags = [f"-O{options.opt_level}", "-fPIC", "-shared", "-DNDEBUG", "-fno-strict-aliasing",
              "-Wno-unused-function", "-Wno-unused-variable", "-Wno-unreachable-code"]
+    if options.opt_level >= 2:
+        # Start every loop on a cache-line boundary: where a hot loop happens to fall
+        # otherwise moved the float32 dot product by 40% between unrelated builds.
+        flags.append("-falign-loops=64")
     if options.debug:
         flags.append("-g")
     if options.lto:
