@@ -16,6 +16,7 @@ from pathlib import Path
 import click
 
 from transpiler.build import BuildOptions
+from transpiler.callgraph import REC_PREFIX
 
 
 def _load(file: Path, options: BuildOptions):
@@ -141,6 +142,8 @@ def run_benchmarks(files: list, opt_level: int, json_path, save, compare, bench_
 # ---------------------------------------------------------------- prism profile
 
 def _prism_label(code_name: str) -> str:
+    if code_name.startswith(REC_PREFIX):
+        code_name = code_name[len(REC_PREFIX):]     # a recursive function's body (lower_fn)
     return code_name[4:] if code_name.startswith("_pu_") else code_name
 
 
@@ -205,10 +208,22 @@ def _rename_prism_functions(stats, file: Path, build_dir: Path) -> None:
                 line = marks[line - 1]
             return (f"{Path(filename).stem}.prism", line, _prism_label(name))
         return key
+    def is_body(key):
+        return key[0].endswith(".pyx") and key[2].startswith(REC_PREFIX)
+
     new = {}
-    for key, (cc, nc, tt, ct, callers) in stats.stats.items():
-        new_callers = {fix(c): v for c, v in callers.items()}
+    # Entry points first, so a recursive function's body (`_rec_NAME`, called once per
+    # Prism-level call) can fold into its entry (called once per chain) as one row.
+    for key, (cc, nc, tt, ct, callers) in sorted(stats.stats.items(), key=lambda kv: is_body(kv[0])):
         fixed = fix(key)
+        if is_body(key) and fixed in new:
+            wcc, _, wtt, wct, wcallers = new[fixed]
+            for caller, v in callers.items():
+                if fix(caller) != fixed or is_body(caller):     # not the entry -> body call
+                    wcallers[fix(caller)] = v
+            new[fixed] = (wcc, nc, wtt + tt, wct, wcallers)
+            continue
+        new_callers = {fix(c): v for c, v in callers.items()}
         if fixed in new:   # merge (cannot normally happen; be safe)
             occ, onc, ott, oct_, ocallers = new[fixed]
             ocallers.update(new_callers)

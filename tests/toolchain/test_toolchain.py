@@ -200,3 +200,16 @@ def test_bench_json_save_compare_and_profile(tmp_path):
     svg = (root / "fg.svg").read_text()
     assert svg.lstrip().startswith("<?xml") or "<svg" in svg
     assert "add" in svg and "main" in svg
+
+
+def test_profile_shows_a_recursive_function_as_one_prism_row(tmp_path):
+    """A recursive function runs as a cpdef entry plus a `_rec_` body (lower_fn); the
+    profile folds both into one row under the Prism name, with every call counted."""
+    cache = tmp_path / "cache"
+    root = make_project(tmp_path, "fn fib(n: int) -> int {\n    if n < 2 {\n        return n\n    }\n"
+                                  "    return fib(n - 1) + fib(n - 2)\n}\n"
+                                  "fn main() {\n    print(fib(15))\n}\n")
+    out = prism(["profile", "-O0", "src/main.prism"], root, cache, check=True)
+    rows = [line for line in out.stderr.splitlines() if "(fib)" in line]
+    assert "_rec_" not in out.stderr
+    assert len(rows) == 1 and rows[0].split()[0] == "1973/1", rows     # fib(15) makes 1973 calls
