@@ -90,8 +90,8 @@ class CallableLowering:
 
     def takes_budget(self, fn: ast.FnDecl, method: bool = False) -> bool:
         """Is this function or method lowered with a depth budget? Those on a call cycle that
-        become plain cpdef functions (no closures, attributes, defaults or tensor views).
-        Methods only in typed code: untyped code calls methods dynamically, through the entry."""
+        become plain cpdef functions (no closures, attributes, async or tensor views). Methods
+        only in typed code: untyped code calls methods dynamically, through the entry."""
         if not self.stack_guard or id(fn) not in self.cycles or (method and not self.typed):
             return False
         if not method and self.res.top_functions.get(fn.name) is not fn:
