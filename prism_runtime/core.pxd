@@ -299,7 +299,7 @@ cdef extern from *:
     """
     #include <pthread.h>
     #include <stdint.h>
-    static struct { uintptr_t floor, span; void *owner; } __prism_stack_window = {0, 0, 0};
+    static struct { uintptr_t floor, span, base; void *owner; int known; } __prism_stack_window;
     /* The stack pointer, read without taking a local's address. */
     static inline uintptr_t __prism_stack_pointer(void) {
     #if defined(__x86_64__)
@@ -323,26 +323,33 @@ cdef extern from *:
             pthread_attr_destroy(&attr);
         }
         uintptr_t base = (uintptr_t)addr, top = base + size;
-        if (addr != 0 && size > (size_t)(512 * 1024) && base < sp && sp <= top) {
+        __prism_stack_window.owner = __builtin_thread_pointer();
+        __prism_stack_window.known = addr != 0 && size > (size_t)(512 * 1024) && base < sp && sp <= top;
+        if (__prism_stack_window.known) {
+            __prism_stack_window.base = base;
             __prism_stack_window.floor = base + 256 * 1024;
             __prism_stack_window.span = top - __prism_stack_window.floor;
-        } else {                        /* unknown stack: never report exhaustion */
-            __prism_stack_window.floor = 0;
-            __prism_stack_window.span = UINTPTR_MAX;
+        } else {
+            /* Unknown stack: an empty window, so every check takes the cold path, which
+               never reports exhaustion here but still notices a switch to another thread. */
+            __prism_stack_window.floor = sp;
+            __prism_stack_window.span = 0;
         }
-        __prism_stack_window.owner = __builtin_thread_pointer();
     }
     static __attribute__((cold, noinline)) int __prism_recursion_error(void) {
         PyErr_SetString(PyExc_RecursionError, "maximum recursion depth exceeded");
         return -1;
     }
-    /* Outside the window: another thread (set up again), or this thread's stack is spent. */
+    /* Outside the window: another thread (set the window up for it), this thread's stack
+       spent (the reserved zone below the floor), or a stack we cannot judge. */
     static __attribute__((cold, noinline)) int __prism_stack_outside(uintptr_t sp) {
-        if (__prism_stack_window.owner != __builtin_thread_pointer() || sp > __prism_stack_window.floor) {
+        if (__prism_stack_window.owner != __builtin_thread_pointer()) {
             __prism_stack_setup(sp);
             if (sp - __prism_stack_window.floor <= __prism_stack_window.span) return 0;
         }
-        return __prism_recursion_error();
+        if (__prism_stack_window.known && sp >= __prism_stack_window.base && sp < __prism_stack_window.floor)
+            return __prism_recursion_error();
+        return 0;
     }
     /* What generated functions call: 0, or -1 with RecursionError set. */
     static inline int __prism_stack_check(void) {
