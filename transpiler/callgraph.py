@@ -39,7 +39,7 @@ from typing import Optional
 from transpiler import ast
 from transpiler.infer import Typing
 from transpiler.resolve import Resolution
-from transpiler.walk import children
+from transpiler.walk import descendants
 
 _UNKNOWN = "unknown"
 REC_PREFIX = "_rec_"        # a budgeted function's body; Prism names never start with `_` (escape.ident)
@@ -47,14 +47,8 @@ DEPTH_PARAM = "_depth"
 
 
 def _callees(fn: ast.FnDecl, res: Resolution, ty: Typing) -> set:
-    out: set = set()
-    stack = list(fn.body.body) + [p.default for p in fn.params if p.default is not None]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, ast.Call):
-            out.add(_target(node, res, ty))
-        stack.extend(children(node))
-    return out
+    nodes = descendants(list(fn.body.body) + [p.default for p in fn.params])
+    return {_target(node, res, ty) for node in nodes if isinstance(node, ast.Call)}
 
 
 def _target(call: ast.Call, res: Resolution, ty: Typing):
@@ -81,13 +75,7 @@ def _target(call: ast.Call, res: Resolution, ty: Typing):
 
 
 def _has_call(node) -> bool:
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, ast.Call):
-            return True
-        stack.extend(children(n))
-    return False
+    return any(isinstance(n, ast.Call) for n in descendants([node]))
 
 
 def guard_position(params, body: list) -> Optional[int]:

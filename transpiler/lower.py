@@ -32,7 +32,7 @@ from transpiler.typerules import arith_type
 from transpiler.lower_expr import CONF_STRUCT, TENSOR_VIEW, ExprLowering
 from transpiler.lower_fn import CallableLowering, FnState
 from transpiler.resolve import Resolution, Symbol
-from transpiler.walk import children
+from transpiler.walk import descendants
 
 
 class Lowerer(CallableLowering, ExprLowering):
@@ -404,15 +404,8 @@ def _simple(e) -> bool:
 
 def _contains_await(stmts) -> bool:
     """Does top-level code await (outside nested functions)?"""
-    stack = list(stmts)
-    while stack:
-        node = stack.pop()
-        if isinstance(node, ast.Await) or isinstance(node, ast.For) and node.is_await:
-            return True
-        if isinstance(node, (ast.FnDecl, ast.Lambda, ast.StructDecl)):
-            continue
-        stack.extend(children(node))
-    return False
+    return any(isinstance(node, ast.Await) or isinstance(node, ast.For) and node.is_await
+               for node in descendants(stmts, skip=(ast.FnDecl, ast.Lambda, ast.StructDecl)))
 
 
 def lower(module: ast.Module, res: Resolution, ty: Typing, module_name: str, typed: bool = True,

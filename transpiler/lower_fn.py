@@ -68,14 +68,10 @@ class CallableLowering:
         for name, ftype, fdecl in info.fields:
             ctype = T.ctype_of(ftype) if self.typed else "object"
             fields.append(ir.Field(ident(name), name, ctype))
-            if fdecl.default is not None and fresh_default(fdecl.default):
-                params.append(ir.Param(ident(name), ctype, ir.Lit(None), self.expr(fdecl.default)))
-                continue
-            if late_default(fdecl.default):
-                params.append(ir.Param(ident(name), "object", ir.Lit(None), self.boxed(fdecl.default)))
-                continue
-            default = self.expr(fdecl.default) if fdecl.default is not None else None
-            params.append(ir.Param(ident(name), ctype, default))
+            param = self.per_call_param(ident(name), ctype, fdecl.default, late_allowed=True)
+            if param is None:           # a literal (or no) default, fixed when the struct is defined
+                param = ir.Param(ident(name), ctype, self.expr(fdecl.default) if fdecl.default is not None else None)
+            params.append(param)
         methods = []
         for m in s.methods:
             methods.extend(self.budgeted_function(m, s) if id(m) in self.budgeted else [self.function(m, struct=s)])
@@ -117,6 +113,16 @@ class CallableLowering:
                               fn.span.line, [], fn.name)
         return [body, wrapper]
 
+    def per_call_param(self, name: str, ctype: str, default, late_allowed: bool) -> Optional[ir.Param]:
+        """The parameter for a default evaluated on each call that omits it, or None: a fresh
+        container keeps its type; a late default (see late_default) gets an object slot, as
+        None stands for "omitted". Lowered here, inside the function or `__init__`."""
+        if default is not None and fresh_default(default):
+            return ir.Param(name, ctype, ir.Lit(None), self.expr(default))
+        if late_allowed and late_default(default):
+            return ir.Param(name, "object", ir.Lit(None), self.boxed(default))
+        return None
+
     def omitted_argument(self, param: ast.Param, ptype: T.Type) -> ir.Expr:
         """What a call into a budgeted body passes for an omitted argument (see takes_budget)."""
         if fresh_default(param.default) or late_default(param.default):
@@ -139,10 +145,10 @@ class CallableLowering:
         # Defaults are evaluated where the function is defined, so lower them out here;
         # a fresh container default (`xs = []`) is instead made anew on every call, and so
         # is any other non-literal default of a top-level function or method (see late_default).
-        late = {id(p) for p in params if not nested and late_default(p.default)}
         defaults = {id(p): self.coerce(self.expr(p.default), self.t(p.default), pt)
                     for p, pt in zip(params, param_types)
-                    if p.default is not None and not fresh_default(p.default) and id(p) not in late}
+                    if p.default is not None and not fresh_default(p.default)
+                    and (nested or not late_default(p.default))}
         saved_scope, saved_state, saved_pre = self.fn_scope, self.state, self.pre
         self.fn_scope = scope
         self.state = FnState(scope, node, ret, conf, typed_locals=True)
@@ -157,12 +163,8 @@ class CallableLowering:
             elif ctype == "object" and self.uses_tensor_views(node) and pt == T.TENSOR and not sym.captured:
                 ctype = TENSOR_VIEW                 # typed memoryview (float64 or float32)
                 self.tensor_params.add(sym)
-            if p.default is not None and fresh_default(p.default):
-                ir_params.append(ir.Param(sym.py_name, ctype, ir.Lit(None), self.expr(p.default)))
-            elif id(p) in late:             # None stands for "omitted", so the slot is an object
-                ir_params.append(ir.Param(sym.py_name, "object", ir.Lit(None), self.boxed(p.default)))
-            else:
-                ir_params.append(ir.Param(sym.py_name, ctype, defaults.get(id(p))))
+            per_call = self.per_call_param(sym.py_name, ctype, p.default, late_allowed=not nested)
+            ir_params.append(per_call or ir.Param(sym.py_name, ctype, defaults.get(id(p))))
         if method and ir_params:
             ir_params = ir_params[1:]       # `self` is written by the template
         stmts = [ir.If([(ir.Bin("is", ir.Var(p.name), ir.Lit(None)), [ir.Assign(ir.Var(p.name), p.fresh_default,

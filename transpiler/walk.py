@@ -1,7 +1,8 @@
 """Generic traversal of the AST, shared by the passes.
 
-`children` yields a node's direct child nodes in field order (used by
-`callgraph` and `lower` to search subtrees); `context_parts` gives the
+`children` yields a node's direct child nodes in field order, `descendants`
+every node below some roots (used by `callgraph` and `lower` to search
+subtrees); `context_parts` gives the
 expressions and blocks of the three context statements, which `resolve`,
 `infer` and `check` each visit the same way:
 
@@ -26,6 +27,17 @@ def children(node) -> Iterator[ast.Node]:
             for item in value:
                 if isinstance(item, ast.Node):
                     yield item
+
+
+def descendants(roots, skip: tuple = ()) -> Iterator[ast.Node]:
+    """Every node in the subtrees of `roots` (the roots included), depth first; a node of
+    a type in `skip` is yielded but not entered."""
+    stack = [r for r in roots if r is not None]
+    while stack:
+        node = stack.pop()
+        yield node
+        if not isinstance(node, skip):
+            stack.extend(children(node))
 
 
 def context_parts(s) -> tuple:
