@@ -4,8 +4,12 @@
 cdef class Conf:
     cdef readonly object value
     cdef readonly double confidence
+    cdef readonly object tag        # the context name of a tagged value `in "ctx" v`, else None
 
 cdef object make(object value, double c)
+cpdef object tag(object v, object context)
+cpdef object context_tag(object v)
+cpdef bint in_range(object v, object lo, object hi) except -1
 cpdef object with_conf(object v, object c)
 cpdef object scale(object v, object c)
 cpdef double conf_of(object v) noexcept

@@ -8,10 +8,20 @@ by a `~c` function is reported to the current context through
 `context.note_confidence`, which costs one branch when no context is active.
 
 Python callers receive `Conf` objects: `.value`, `.confidence`, and they print,
-compare and hash like their value.
+compare and hash like their value. A `Conf` may also carry a context tag
+(`in "source_a" 0.85`), which travels with the value like its confidence.
+
+Other values with a confidence of their own: an error (`PrismError.confidence`;
+`e ~> c` gives an error with that field multiplied) and an instance of a struct
+declared `struct S ~c` (registered by the generated module).
 """
-from prism_runtime.context cimport note_confidence
+cdef extern from "Python.h":
+    bint PyExceptionInstance_Check(object o)
+
+from prism_runtime.context cimport note_confidence, current, Context
 from prism_runtime.errors import PrismError
+
+cdef dict _struct_conf = {}      # struct class -> its instances' confidence (`struct S ~c`)
 
 
 cdef class Conf:
@@ -93,7 +103,13 @@ cdef class Conf:
         return div(self, other)
 
     def __reduce__(self):
-        return (Conf, (self.value, self.confidence))
+        return (_rebuild, (self.value, self.confidence, self.tag))
+
+
+def _rebuild(value, confidence, tag):
+    cdef Conf r = _new_conf(value, confidence)
+    r.tag = tag
+    return r
 
 
 cdef object make(object value, double c):
@@ -109,6 +125,48 @@ cdef inline Conf _new_conf(object value, double c):
     return r
 
 
+def struct_confidence(cls):
+    """The confidence instances of struct class cls carry (1.0 unless declared `struct S ~c`)."""
+    return _struct_conf.get(cls, 1.0)
+
+
+def register_struct_confidence(cls, c):
+    """`struct S ~c`: the instances of cls carry confidence c."""
+    _struct_conf[cls] = _check(c)
+
+
+cpdef object tag(object v, object context):
+    """`in "ctx" v`: v (with its confidence) tagged with the context's name."""
+    cdef Conf r = _new_conf(value_of(v), conf_of(v))
+    r.tag = context.name if isinstance(context, Context) else str(value_of(context))
+    return r
+
+
+cpdef object context_tag(object v):
+    """The context a value belongs to, for `in "name" p` patterns: a tagged value's tag, an
+    error's context, else the name of the current context (None outside any)."""
+    if type(v) is Conf and (<Conf>v).tag is not None:
+        return (<Conf>v).tag
+    v = value_of(v)
+    if isinstance(v, PrismError):
+        return v.context
+    ctx = current()
+    return None if ctx is None else ctx.name
+
+
+cpdef bint in_range(object v, object lo, object hi) except -1:
+    """The `~{lo, hi}` test (both ends inclusive): the subject's confidence when it carries one
+    (below 1, or an error), else a plain number's own value, else its confidence (1.0). A range
+    reaching outside [0, 1] cannot be about a confidence: a number is then compared itself."""
+    cdef double c = conf_of(v)
+    cdef object x = value_of(v)
+    cdef double low = value_of(lo), high = value_of(hi)
+    cdef bint number = (type(x) is int or type(x) is float) and type(x) is not bool
+    if number and (c >= 1.0 or low < 0.0 or high > 1.0):
+        return low <= x <= high
+    return low <= c <= high
+
+
 cdef double _check(object c) except? -1.0:
     cdef double x
     try:
@@ -122,12 +180,17 @@ cdef double _check(object c) except? -1.0:
 
 
 cpdef object with_conf(object v, object c):
-    """`v ~> c`: v's value with confidence conf(v) * c."""
+    """`v ~> c`: v's value with confidence conf(v) * c (an error: its confidence field)."""
     cdef double factor = _check(c)
     cdef double result = conf_of(v) * factor
+    cdef Conf r
     note_confidence(result)
     if type(v) is Conf:
-        return _new_conf((<Conf>v).value, result)
+        r = _new_conf((<Conf>v).value, result)
+        r.tag = (<Conf>v).tag
+        return r
+    if PyExceptionInstance_Check(v) and isinstance(v, PrismError):
+        return v.with_confidence(factor)
     return _new_conf(v, result)
 
 
@@ -139,6 +202,10 @@ cpdef object scale(object v, object c):
 cpdef double conf_of(object v) noexcept:
     if type(v) is Conf:
         return (<Conf>v).confidence
+    if PyExceptionInstance_Check(v):
+        return getattr(v, "confidence", 1.0)
+    if _struct_conf:
+        return _struct_conf.get(type(v), 1.0)
     return 1.0
 
 

@@ -7,6 +7,7 @@ from libc.stdint cimport int64_t
 
 cdef class Context:
     cdef public str name
+    cdef public object value       # `Context(name, value, confidence)`: what the context is about
     cdef readonly dict store
     cdef double _conf_sum
     cdef int64_t _conf_count
@@ -20,6 +21,9 @@ cdef class Context:
     cdef void _reset(self, str name)
 
 cdef object enter(object ctx_or_name)
+cdef object enter_verify(object sources)
+cdef object note_error(object exc)
+cdef object verification_failed(object exc)
 cdef int exit(object token) except -1
 cpdef object current()
 cdef void note_confidence(double c) noexcept

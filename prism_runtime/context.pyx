@@ -53,10 +53,15 @@ cdef class Context:
     confidence notes). Use `with ctx:` from Python.
     """
 
-    def __init__(self, name="context", store=None):
+    def __init__(self, name="context", value=None, confidence=None, store=None):
         self.name = str(name)
+        self.value = value
         self.store = dict(store) if store is not None else {}
         self._pool_state = 0
+        if confidence is not None:
+            # `Context(name, value, 0.9)`: the initial confidence counts as its first note.
+            self._conf_sum = float(confidence)
+            self._conf_count = 1
 
     @classmethod
     def new(cls, *args, **kwargs):
@@ -206,6 +211,49 @@ cdef int exit(object token) except -1:
 cpdef object current():
     """The current Context of this thread / asyncio task, or None."""
     return get_value(_current_var)
+
+
+cdef object enter_verify(object sources):
+    """`verify against sources [..] { }`: enter a child context `verify` whose store holds the
+    sources (`context.current().get("sources")`)."""
+    ctx = Context("verify", store={"sources": sources})
+    return enter(ctx)
+
+
+cdef object note_error(object exc):
+    """An error is leaving a context: record the innermost context it happened in (an error's
+    `context` field, for errors the runtime or Python raised)."""
+    if not hasattr(exc, "__prism_context__"):
+        ctx = get_value(_current_var)
+        try:
+            exc.__prism_context__ = None if ctx is None else (<Context>ctx).name
+        except (AttributeError, TypeError):
+            pass
+    return exc
+
+
+cdef object verification_failed(object exc):
+    """What a failure inside `verify against ..` becomes: an error with code VERIFICATION_FAILED."""
+    from prism_runtime.errors import as_prism_error
+    if isinstance(exc, PrismError) and exc.code == "VERIFICATION_FAILED":
+        return exc
+    note_error(exc)
+    cause = as_prism_error(exc)
+    err = PrismError(f"verification failed: {cause.message}", code="VERIFICATION_FAILED",
+                     confidence=cause.confidence, context="verify", cause=exc)
+    err.__cause__ = exc
+    return err
+
+
+def __getattr__(name):
+    """`context.confidence` is the current context's confidence (1.0 outside any)."""
+    if name == "confidence":
+        ctx = get_value(_current_var)
+        return 1.0 if ctx is None else (<Context>ctx).confidence
+    if name == "value":
+        ctx = get_value(_current_var)
+        return None if ctx is None else (<Context>ctx).value
+    raise AttributeError(f"module 'prism_runtime.context' has no attribute {name!r}")
 
 
 cdef void note_confidence(double c) noexcept:

@@ -194,6 +194,9 @@ cdef extern from *:
     PRISM_VALUE_FORM(list_float_at, double, (PyObject *list, long long i), (&r, list, i))
     PRISM_VALUE_FORM(list_int_at, long long, (PyObject *list, long long i), (&r, list, i))
     static inline double prism_f_abs(double a) { return fabs(a); }
+    static inline double prism_f_sqrt(double a) { return a >= 0.0 ? sqrt(a) : NAN; }
+    static inline double prism_f_floor(double a) { return floor(a); }
+    static inline double prism_f_ceil(double a) { return ceil(a); }
     """
     long long i_add "prism_i_add"(long long a, long long b) except? -1
     long long i_sub "prism_i_sub"(long long a, long long b) except? -1
@@ -207,6 +210,9 @@ cdef extern from *:
     double f_mod "prism_f_mod"(double a, double b) except? -1
     double f_pow "prism_f_pow"(double a, double b) except? -1
     double f_abs "prism_f_abs"(double a) noexcept
+    double f_sqrt "prism_f_sqrt"(double a) noexcept
+    double f_floor "prism_f_floor"(double a) noexcept
+    double f_ceil "prism_f_ceil"(double a) noexcept
     Py_ssize_t check_index "prism_check_index"(long long i, Py_ssize_t n) except? -1
     int i_add_into "prism_i_add_into"(long long *out, long long a, long long b) except -1
     int i_sub_into "prism_i_sub_into"(long long *out, long long a, long long b) except -1
@@ -278,7 +284,15 @@ cpdef object b_min(tuple args)
 cpdef object b_max(tuple args)
 cpdef object b_sum(object v)
 cpdef list b_range(tuple args)
-cpdef object b_error(object message)
+cpdef object undefined_name(str name)
+cpdef object b_assert(object cond, object message=*)
+cpdef object b_now()
+cpdef object b_sleep(object ms)
+cpdef object type_name(object v)
+cpdef object field_conf(object cls, str name)
+cpdef object magnitude(object v)
+cpdef object dot(object a, object b)
+cpdef bint array_fits(object v, Py_ssize_t n, bint rest) except -1
 cpdef object type_of(object v)
 
 cpdef object to_exception(object v)

@@ -16,9 +16,10 @@ Semantics implemented here (see docs/language.md):
 - `print` writes `true`, `false`, `null`, strings quoted inside containers.
 """
 import sys
+import time
 
 from prism_runtime.confidence cimport Conf, make, conf_of, value_of
-from prism_runtime.errors import PrismError
+from prism_runtime.errors import PrismError, _UNSET
 from prism_runtime.errors import as_prism_error as _as_prism_error
 
 cdef object _I64_MIN = -(2 ** 63)
@@ -386,8 +387,66 @@ def _reduce(xs, f, *init):
     return acc
 
 
+def _arity(f) -> int:
+    """How many parameters f takes (-1 when it cannot be told)."""
+    code = getattr(f, "__code__", None)
+    if code is not None:
+        return code.co_argcount - (1 if getattr(f, "__self__", None) is not None else 0)
+    try:
+        import inspect
+        return len(inspect.signature(f).parameters)
+    except (TypeError, ValueError):
+        return -1
+
+
 def _sort(xs, *key):
-    xs.sort(key=key[0] if key else None)
+    """`xs.sort()`, `xs.sort(key_fn)` (one parameter) or `xs.sort(comparator)` (two: negative,
+    zero or positive, as in JavaScript)."""
+    if not key:
+        xs.sort(key=_value_key)
+        return
+    f = key[0]
+    if _arity(f) == 2:
+        import functools
+        xs.sort(key=functools.cmp_to_key(lambda a, b: value_of(f(a, b))))
+    else:
+        xs.sort(key=lambda x: value_of(f(x)))
+
+
+def _round(x, digits=None):
+    """`x.round(d)`: a float stays a float (to d decimals), an int an int."""
+    if type(x) is int:
+        return x if digits is None else round(x, digits)
+    return float(round(x, 0 if digits is None else value_of(digits)))
+
+
+def _sqrt(x):
+    import math
+    return math.sqrt(x) if x >= 0 else float("nan")
+
+
+def _floor(x):
+    import math
+    return x if type(x) is int else float(math.floor(x))
+
+
+def _ceil(x):
+    import math
+    return x if type(x) is int else float(math.ceil(x))
+
+
+# Methods of numbers (they keep the receiver's confidence, like unary operators).
+_NUMBER_METHODS = {
+    "abs": lambda x: _int_checked(abs(x)),
+    "sqrt": _sqrt,
+    "floor": _floor,
+    "ceil": _ceil,
+    "round": _round,
+    "to_string": lambda x: to_str(x),
+    "pow": lambda x, y: _binary(5, x, y),
+    "min": lambda x, y: x if x <= y else y,
+    "max": lambda x, y: x if x >= y else y,
+}
 
 
 _LIST_METHODS = {
@@ -425,6 +484,9 @@ _STR_METHODS = {
     "repeat": lambda s, n: s * n,
     "chars": lambda s: list(s),
     "len": lambda s: len(s),
+    "length": lambda s: len(s),
+    "to_upper": lambda s: s.upper(),
+    "to_lower": lambda s: s.lower(),
     "slice": lambda s, a=None, b=None: s[a:b],
 }
 
@@ -441,9 +503,17 @@ _MAP_METHODS = {
 
 
 cpdef object call_method(object obj, str name, tuple args):
+    cdef double c = 1.0
     if type(obj) is Conf:
+        c = (<Conf>obj).confidence
         obj = (<Conf>obj).value
     t = type(obj)
+    if name == "to_string" and not args and not hasattr(obj, "to_string"):
+        return make(to_str(obj), c)         # every value has to_string()
+    if t is int or t is float:
+        method = _NUMBER_METHODS.get(name)
+        if method is not None:
+            return make(method(obj, *args), c)
     if t is list:
         method = _LIST_METHODS.get(name)
         if method is not None:
@@ -451,7 +521,7 @@ cpdef object call_method(object obj, str name, tuple args):
     elif t is str:
         method = _STR_METHODS.get(name)
         if method is not None:
-            return method(obj, *args)
+            return make(method(obj, *args), c)
     elif isinstance(obj, dict):
         if name in obj and callable(obj[name]):
             return obj[name](*args)
@@ -558,8 +628,134 @@ cpdef list b_range(tuple args):
     return list(range(*[value_of(a) for a in args]))
 
 
-cpdef object b_error(object message):
-    return PrismError(to_str(message))
+def make_error(message, code=None, confidence=None, context=_UNSET):
+    """`error(message, code: c, confidence: p, context: ctx)`: an error value (not thrown)."""
+    c = 1.0 if confidence is None else _confidence_factor(confidence)
+    if context is not _UNSET:
+        context = None if context is None else to_str(value_of(context)) if not hasattr(
+            value_of(context), "name") else value_of(context).name
+        return PrismError(to_str(message), code=value_of(code), confidence=c, context=context)
+    return PrismError(to_str(message), code=value_of(code), confidence=c)
+
+
+cdef double _confidence_factor(object c) except? -1.0:
+    cdef double x = value_of(c)
+    if not 0.0 <= x <= 1.0:
+        raise PrismError(f"confidence {to_str(value_of(c))} is outside [0, 1]")
+    return x
+
+
+cpdef object undefined_name(str name):
+    """Evaluating a name nothing declares (the compiler warned about it)."""
+    raise PrismError(f"undefined name '{name}'", code="UNDEFINED_NAME")
+
+
+cpdef object b_assert(object cond, object message=None):
+    if not truthy(cond):
+        raise PrismError("assertion failed" if message is None else to_str(message), code="ASSERTION_FAILED")
+
+
+cpdef object b_now():
+    """Milliseconds since the epoch."""
+    return time.time_ns() // 1_000_000
+
+
+cpdef object b_sleep(object ms):
+    """`await sleep(ms)`: milliseconds, as in JavaScript."""
+    import asyncio
+    return asyncio.sleep(max(0.0, float(value_of(ms))) / 1000.0)
+
+
+class TypeName(str):
+    """What `typeof(x)` returns: its name, and also equal to "number" for integers and floats."""
+    __slots__ = ()
+
+    def __eq__(self, other):
+        other = value_of(other)
+        if other == "number" and str.__str__(self) in ("integer", "float"):
+            return True
+        return str.__eq__(self, other)
+
+    def __ne__(self, other):
+        return not self.__eq__(other)
+
+    __hash__ = str.__hash__
+
+
+cpdef object type_name(object v):
+    """`typeof(x)`: integer float string boolean array map function null error context, a struct's name."""
+    v = value_of(v)
+    if v is None:
+        name = "null"
+    elif type(v) is bool:
+        name = "boolean"
+    elif type(v) is int:
+        name = "integer"
+    elif type(v) is float:
+        name = "float"
+    elif type(v) is str:
+        name = "string"
+    elif isinstance(v, (list, tuple)):
+        name = "array"
+    elif isinstance(v, PrismError):
+        name = "error"
+    elif isinstance(v, dict):
+        name = "map"
+    elif hasattr(type(v), "__prism_name__"):
+        name = type(v).__prism_name__
+    elif type(v).__name__ == "Context":
+        name = "context"
+    elif callable(v):
+        name = "function"
+    else:
+        name = type(v).__name__
+    return TypeName(name)
+
+
+cpdef object field_conf(object cls, str name):
+    """The confidence a value read from field `name` of an instance of cls is multiplied by:
+    `struct S ~c` times `f: T ~c`."""
+    cdef double c = _struct_conf_of(cls)
+    table = getattr(cls, "__prism_field_conf__", None)
+    if table is not None and name in table:
+        c *= table[name]
+    return c
+
+
+cdef double _struct_conf_of(object cls):
+    from prism_runtime.confidence import struct_confidence
+    return struct_confidence(cls)
+
+
+cpdef object magnitude(object v):
+    """`|v|`: a number's absolute value, or the struct's `operator |`."""
+    cdef double c = conf_of(v)
+    x = value_of(v)
+    method = getattr(x, "__prism_magnitude__", None)
+    if method is not None:
+        return method()
+    if isinstance(x, (int, float)) and type(x) is not bool:
+        return make(_int_checked(abs(x)), c)
+    raise PrismError(f"operator '|' is not defined for {type_of(x)}", code="TYPE_ERROR")
+
+
+cpdef object dot(object a, object b):
+    """`a . b`: the struct's `operator .`."""
+    x, y = value_of(a), value_of(b)
+    method = getattr(x, "__prism_dot__", None)
+    if method is not None:
+        r = method(y)
+        if r is not NotImplemented:
+            return r
+    raise PrismError(f"operator '.' is not defined for {type_of(x)} and {type_of(y)}", code="TYPE_ERROR")
+
+
+cpdef bint array_fits(object v, Py_ssize_t n, bint rest) except -1:
+    """Does an array pattern of n elements (and `...rest` when rest) fit v?"""
+    v = value_of(v)
+    if not isinstance(v, (list, tuple)):
+        return False
+    return len(v) >= n if rest else len(v) == n
 
 
 cpdef object type_of(object v):
@@ -584,10 +780,11 @@ cpdef object type_of(object v):
 # ---------------------------------------------------------------- errors
 
 cpdef object to_exception(object v):
+    """What `throw v` raises: an error value itself, anything else as an error with its text."""
     v = value_of(v)
     if isinstance(v, BaseException):
         return v
-    return PrismError(to_str(v))
+    return PrismError(to_str(v), code=None)
 
 
 cpdef object as_prism_error(object exc):

@@ -109,14 +109,25 @@ class PrismLoader(importlib.abc.Loader):
         except InternalCompilerError as exc:
             err = as_compile_error(exc, str(source))
             raise PrismCompileFailure(err, source, render(err, None, str(source))) from None
-        for warning in result.warnings:
-            print(f"{source}:{warning}", file=sys.stderr)
+        if result.warnings:
+            text = _read_text(source)
+            for warning in result.warnings:
+                print(render(warning, text, _display_path(source), "warning"), file=sys.stderr)
         spec.origin = str(result.extension)        # becomes the module's __file__
         self._extension_loader = importlib.machinery.ExtensionFileLoader(spec.name, spec.origin)
         return self._extension_loader.create_module(spec)
 
     def exec_module(self, module):
         self._extension_loader.exec_module(module)
+
+
+def _display_path(path: Path) -> str:
+    """A path as the user would write it: relative to the working directory when inside it."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return str(path)
+    return str(path) if rel.startswith("..") else rel
 
 
 def _read_text(path: Path):

@@ -48,6 +48,67 @@ def import_prism(str importer, str spec, attr):
     return get_member(mod, attr) if not hasattr(mod, attr) else getattr(mod, attr)
 
 
+def resolved(value):
+    """`promise ~c e`: an awaitable already resolved to its value."""
+    from prism_runtime.asyncs import Resolved
+    return Resolved(value)
+
+
+async def settle(value):
+    """What an async Prism function returns: an awaitable result is awaited first."""
+    from prism_runtime.asyncs import settle as settle_
+    return await settle_(value)
+
+
+def spawn(block):
+    """`async ~c { }`: start the block as a task the program waits for."""
+    from prism_runtime.asyncs import spawn as spawn_
+    return spawn_(block)
+
+
+async def join_tasks():
+    from prism_runtime.asyncs import join_tasks as join_
+    await join_()
+
+
+def scaled(obj, c):
+    """`import { f } from "m" ~c`: f's results carry c too (other values come as they are)."""
+    from prism_runtime.confidence import with_conf
+    import inspect
+    if not callable(obj) or isinstance(obj, type):
+        return obj
+    if inspect.iscoroutinefunction(obj):
+        async def scaled_async(*args, **kwargs):
+            return with_conf(await obj(*args, **kwargs), c)
+        return scaled_async
+
+    def scaled_call(*args, **kwargs):
+        result = obj(*args, **kwargs)
+        if inspect.isawaitable(result):
+            return _scale_later(result, c)
+        return with_conf(result, c)
+    scaled_call.__name__ = getattr(obj, "__name__", "imported")
+    return scaled_call
+
+
+async def _scale_later(awaitable, c):
+    from prism_runtime.confidence import with_conf
+    return with_conf(await awaitable, c)
+
+
+def is_kind(value, str kind):
+    """Is the other operand of an overloaded operator of the declared kind?"""
+    from prism_runtime.confidence import value_of
+    value = value_of(value)
+    if kind == "number":
+        return isinstance(value, (int, float)) and type(value) is not bool
+    if kind == "int":
+        return type(value) is int
+    if kind == "str":
+        return type(value) is str
+    return type(value) is bool
+
+
 def run_toplevel(coroutine_function):
     """Run a module's top level when it awaits (top-level `await`)."""
     import asyncio      # only programs that await pay for importing asyncio

@@ -47,17 +47,30 @@ def test_emit_pyx_stops_at_cython_source(tmp_path):
 
 def test_compile_error_shows_location_source_line_and_caret(tmp_path):
     write(tmp_path / "bad.prism", """
-        let total = 1
-        print(totl + 2)
+        fn total(n: int) -> int { n }
+        print(total(1, 2))
     """)
     proc = run([sys.executable, "-m", "transpiler.cli_prismc", "bad.prism"], tmp_path)
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
     lines = proc.stderr.splitlines()
-    assert lines[0] == "bad.prism:2:7: error: undefined name 'totl'"
+    assert lines[0] == "bad.prism:2:7: error: 'total' takes 1 argument but 2 were given"
+    assert lines[2] == "2 | print(total(1, 2))"
+    assert lines[3] == "  |       ^^^^^^^^^^^"
+
+
+def test_warning_shows_location_source_line_caret_and_help(tmp_path):
+    write(tmp_path / "typo.prism", """
+        let total = 1
+        print(totl + 2)
+    """)
+    proc = run([sys.executable, "-m", "transpiler.cli_prismc", "typo.prism"], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stderr.splitlines()
+    assert lines[0] == "typo.prism:2:7: warning: undefined name 'totl'"
     assert lines[2] == "2 | print(totl + 2)"
     assert lines[3] == "  |       ^^^^"
-    assert "did you mean 'total'?" in proc.stderr
+    assert lines[4] == "  = help: did you mean 'total'?"
 
 
 def test_runtime_error_names_the_prism_line_and_exits_1(tmp_path):

@@ -208,16 +208,64 @@ class Param(Node):
 
 @dataclass(frozen=True, slots=True)
 class Lambda(Expr):
-    """`(a, b) => a + b` (body an Expr) or `(a) => { ... }` (body a Block)."""
+    """`(a, b) => a + b`, `|a, b| a + b` (body an Expr) or `(a) => { ... }`, `|a| { ... }`,
+    `fn(a: int) -> int ~0.9 { ... }` (body a Block)."""
     params: tuple[Param, ...]
     body: Union[Expr, "Block"]
     is_async: bool
+    return_type: Optional[TypeExpr]
+    confidence: Optional[Expr]
     span: Span
 
 
 @dataclass(frozen=True, slots=True)
 class Await(Expr):
+    """`await e`; `await ~c e` (confidence c) is `(await e) ~> c`."""
     value: Expr
+    confidence: Optional[Expr]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Tagged(Expr):
+    """`in "source_a" 0.85`: value evaluated inside the context and tagged with it."""
+    context: Expr
+    value: Expr
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Promise(Expr):
+    """`promise ~c e`: an already resolved awaitable of `e ~> c`."""
+    confidence: Expr
+    value: Expr
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class StructLit(Expr):
+    """`Point { x: 1.0, y: 2.0 }` (type_args from `Box<int> { .. }`)."""
+    name: str
+    type_args: tuple[TypeExpr, ...]
+    entries: tuple[ObjectEntry, ...]
+    name_span: Span
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Path(Expr):
+    """`Type::name` or `Trait::value` (type_args from `Container<f64>::new`)."""
+    owner: str
+    type_args: tuple[TypeExpr, ...]
+    name: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class TypeApply(Expr):
+    """`name<A, B>` standing alone: a declaration macro's invocation (see macros)."""
+    name: str
+    args: tuple[TypeExpr, ...]
     span: Span
 
 
@@ -242,18 +290,62 @@ class BindingPattern(Pattern):
 
 @dataclass(frozen=True, slots=True)
 class ConfidencePattern(Pattern):
-    """`v ~{0.8, 1.0}` (name "v") or `~{0.8, 1.0}` / `_ ~{..}` (name None)."""
+    """`v ~{0.8, 1.0}` (name "v") or `~{0.8, 1.0}` / `_ ~{..}` (name None); `Some(v) ~{..}`
+    tests a constructor pattern (inner) as well."""
     name: Optional[str]
     low: Expr
     high: Expr
+    inner: Optional[Pattern]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class ArrayPattern(Pattern):
+    """`[a, b ~{0.8, 1.0}, _]` (exact length) or `[x, ...rest]` (rest: the name, "" for `...`)."""
+    elements: tuple[Pattern, ...]
+    rest: Optional[str]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class AndPattern(Pattern):
+    """`p & q`: both match."""
+    left: Pattern
+    right: Pattern
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class OrPattern(Pattern):
+    """`p | q`: either matches (both sides bind the same names)."""
+    left: Pattern
+    right: Pattern
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class ContextPattern(Pattern):
+    """`in "name" p` (tag is a StringLit) or `in ctx p` (binding "ctx"); inner may be None."""
+    tag: Optional[Expr]
+    binding: Optional[str]
+    inner: Optional[Pattern]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class CtorPattern(Pattern):
+    """`Some(v)`, `Ok(v)`, `Error(e)`: a constructor and its argument patterns."""
+    name: str
+    args: tuple[Pattern, ...]
     span: Span
 
 
 @dataclass(frozen=True, slots=True)
 class MatchArm(Node):
+    """body: an Expr, a Block, or a Return/Throw/Break/Continue written without braces."""
     pattern: Pattern
     guard: Optional[Expr]
-    body: Union[Expr, "Block"]
+    body: Union[Expr, "Block", "Stmt"]
     span: Span
 
 
@@ -306,30 +398,92 @@ class Attribute(Node):
 
 
 @dataclass(frozen=True, slots=True)
-class FnDecl(Stmt):
+class TypeParam(Node):
+    """`T`, `T: Bound`, `T: A + B ~0.9` in `fn f<...>`, `struct S<...>`, `trait T<...>`."""
     name: str
+    bounds: tuple[TypeExpr, ...]
+    confidence: Optional[Expr]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class FnDecl(Stmt):
+    """A function or method. body None: a trait's required method. layers: the `~c` of the
+    declarations around it (module, trait, impl, operator), outermost first."""
+    name: str
+    type_params: tuple[TypeParam, ...]
     params: tuple[Param, ...]
     return_type: Optional[TypeExpr]
     confidence: Optional[Expr]      # the `~0.9` of `fn f() ~0.9 { }`
-    body: Block
+    body: Optional[Block]
     is_async: bool
     attributes: tuple[Attribute, ...]
+    layers: tuple[Expr, ...]
     span: Span
 
 
 @dataclass(frozen=True, slots=True)
 class Field(Node):
+    """`name: T ~c = default`: values read from it have their confidence times c."""
     name: str
     type: Optional[TypeExpr]
     default: Optional[Expr]
+    confidence: Optional[Expr]
     span: Span
 
 
 @dataclass(frozen=True, slots=True)
 class StructDecl(Stmt):
+    """`struct S<T> ~c { fields, methods }`; a method may take `self` first or use `this`."""
     name: str
+    type_params: tuple[TypeParam, ...]
+    confidence: Optional[Expr]
     fields: tuple[Field, ...]
-    methods: tuple[FnDecl, ...]     # a method's first param is `self`
+    methods: tuple[FnDecl, ...]
+    macros: tuple["TypeApply", ...]     # `name<A, B>` members: declaration macros, expanded in place
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class TraitDecl(Stmt):
+    """`trait T<X> ~c { fn required(x: X) -> bool; fn provided() { } }`."""
+    name: str
+    type_params: tuple[TypeParam, ...]
+    confidence: Optional[Expr]
+    methods: tuple[FnDecl, ...]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class ImplDecl(Stmt):
+    """`impl Trait<A> for S ~c { methods }` (trait None: `impl S { methods }`)."""
+    trait: Optional[TypeExpr]
+    target: TypeExpr
+    type_params: tuple[TypeParam, ...]
+    confidence: Optional[Expr]
+    methods: tuple[FnDecl, ...]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class OperatorDecl(Stmt):
+    """`operator + for A B -> R ~c { lhs .. rhs }` (binary) or `operator | for A -> R { value }`
+    (unary). function holds the body as a function of `lhs, rhs` or `value`."""
+    op: str
+    operands: tuple[TypeExpr, ...]
+    function: FnDecl
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class MacroDecl(Stmt):
+    """`macro name<p1, p2> ~c { body }`: body is raw source text (with its `{ }`), parsed
+    at each expansion (transpiler.macros); body_start is the (line, 0-based col) of its `{`."""
+    name: str
+    params: tuple[str, ...]
+    confidence: Optional[Expr]
+    body: str
+    body_start: tuple[int, int]
     span: Span
 
 
@@ -381,11 +535,31 @@ class For(Stmt):
 
 
 @dataclass(frozen=True, slots=True)
-class Try(Stmt):
+class CatchClause(Node):
+    """`catch e ~c if guard { }` (name, confidence and guard each optional)."""
+    name: Optional[str]
+    confidence: Optional[Expr]
+    guard: Optional[Expr]
     body: Block
-    catch_name: Optional[str]       # `catch e { }` -> "e"; `catch { }` -> None
-    handler: Optional[Block]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Try(Stmt):
+    """`try { } catch .. { } catch .. { } finally { }`: clauses tried in order."""
+    body: Block
+    catches: tuple[CatchClause, ...]
     finalbody: Optional[Block]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class CFor(Stmt):
+    """`for (init; cond; step) { }`; `continue` runs the step."""
+    init: Optional[Stmt]
+    cond: Optional[Expr]
+    step: Optional[Stmt]
+    body: Block
     span: Span
 
 
@@ -418,6 +592,22 @@ class ContextShift(Stmt):
 
 
 @dataclass(frozen=True, slots=True)
+class Verify(Stmt):
+    """`verify against sources ["a", "b"] { }`: body in a child context `verify`."""
+    sources: Expr
+    body: Block
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class AsyncBlock(Stmt):
+    """`async ~c { }`: the body started at once as a task (the program waits for it)."""
+    confidence: Optional[Expr]
+    body: Block
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
 class Uncertain(Stmt):
     """`uncertain if e { } medium { } low { }`."""
     subject: Expr
@@ -436,15 +626,20 @@ class ImportName(Node):
 
 @dataclass(frozen=True, slots=True)
 class Import(Stmt):
-    """`import { a, b as c } from "spec"` (names) or `import m from "spec"` (default)."""
+    """`import { a, b as c } from "spec" ~c` (names) or `import m from "spec"` (default)."""
     names: tuple[ImportName, ...]
     default: Optional[str]
     source: str
+    confidence: Optional[Expr]
     span: Span
 
 
 @dataclass(frozen=True, slots=True)
 class Module(Node):
+    """A file. `module name ~c { }` around it gives name; exports is then the tuple of
+    exported names (None: a file without `module` exports everything)."""
     body: tuple[Stmt, ...]
     path: str
+    name: Optional[str]
+    exports: Optional[tuple[str, ...]]
     span: Span

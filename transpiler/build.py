@@ -28,7 +28,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Optional
 
-from transpiler.diagnostics import CompileError
+from transpiler.diagnostics import CompileError, from_record, record
 
 COMPILER_VERSION = "0.1.0"
 
@@ -119,7 +119,8 @@ def build_module(source_path: Path, module_name: str, options: BuildOptions = Bu
     pyx_path = out_dir / (leaf + ".pyx")
     if so_path.is_file() and not options.annotate:
         meta = json.loads((out_dir / "meta.json").read_text()) if (out_dir / "meta.json").is_file() else {}
-        return BuildResult(so_path, pyx_path, True, meta.get("warnings", []))
+        return BuildResult(so_path, pyx_path, True, [from_record(w) for w in meta.get("warnings", [])
+                                                     if isinstance(w, dict)])
 
     from transpiler.pipeline import transpile
     result = transpile(source, str(source_path), module_name, typed=options.typed, profile=options.profile,
@@ -131,7 +132,7 @@ def build_module(source_path: Path, module_name: str, options: BuildOptions = Bu
         work_pyx.write_text(result.pyx, encoding="utf-8")
         c_path = cythonize_file(work_pyx, module_name, options.annotate)
         compile_c(c_path, work / so_path.name, options)
-        warnings = [w.short() for w in result.warnings]
+        warnings = [record(w) for w in result.warnings]
         (work / "meta.json").write_text(json.dumps({"source": str(source_path), "module": module_name,
                                                     "warnings": warnings}))
         try:
@@ -142,7 +143,7 @@ def build_module(source_path: Path, module_name: str, options: BuildOptions = Bu
     finally:
         if work.exists():
             shutil.rmtree(work, ignore_errors=True)
-    return BuildResult(so_path, pyx_path, False, [w.short() for w in result.warnings])
+    return BuildResult(so_path, pyx_path, False, list(result.warnings))
 
 
 def cythonize_file(pyx_path: Path, module_name: str, annotate: bool = False) -> Path:

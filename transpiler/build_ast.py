@@ -1,61 +1,32 @@
-"""Concrete parso tree (from `transpiler.parser`) -> `transpiler.ast` nodes.
+"""Concrete parso tree (from `transpiler.parser`) -> `transpiler.ast`: the module,
+statements and declarations. Expressions, patterns and types are built by
+`transpiler.build_expr`.
 
-parso collapses every rule with a single child into that child, so each
-builder dispatches on `node.type` (a rule name from grammar.txt, or a leaf
-type such as 'name', 'number', 'keyword'). This is also where the cover
-rules of the grammar are narrowed: parenthesised groups become an
-expression or lambda parameters, `f(x: v)` must name a plain parameter,
-and assignment targets must be names, fields or indexes.
+Sugar removed here (PRISM_SCOPE_V2 section A), so passes see one spelling:
 
-Spans: parso positions are (line, 0-based col); ast.Span is 1-based with
-`end_col` one past the last character.
+    let x ~0.9 = v            Let(x, value = v ~> 0.9)
+    let x ~ 0.9               Let(x, value = 0.9)
+    let x in "ctx" = e        Let(x, value = Tagged("ctx", e))
+    for i in 0:n { }          For(i, Range(0, n))
+    context A { }             ContextShift([A])
+    module m ~0.9 { fn f() }  Module(name m, exports); f.layers = (0.9,)
 
-Talks to: `transpiler.ast`, `transpiler.diagnostics` (CompileError),
-`transpiler.tokenizer` (string decoding, template splitting) and
-`transpiler.parser.parse_expression` (template `${...}` parts).
+Layers: the `~c` of a module, trait or impl around a function is recorded on
+the function (`FnDecl.layers`), outermost first.
+
+Talks to: `transpiler.ast`, `transpiler.build_expr`, `transpiler.diagnostics`.
 """
 from __future__ import annotations
 
+import dataclasses
 from typing import Optional
 
-from parso import tree
-
 from transpiler import ast
+from transpiler.build_expr import (annotation, build_expr, build_type, conf_annotation, error,
+                                   fn_annotation, is_, items, params, span, string_value, typed_name)
 from transpiler.diagnostics import CompileError
-from transpiler.tokenizer import decode_string, split_template
 
-_INT_MAX = 2 ** 63 - 1
-
-
-# ---------------------------------------------------------------- helpers
-
-def _last_leaf(node):
-    leaf = node.get_last_leaf() if isinstance(node, tree.BaseNode) else node
-    # Zero-width and real NEWLINE leaves terminate, they are not content.
-    while leaf.type == "newline" and leaf.get_previous_leaf() is not None:
-        leaf = leaf.get_previous_leaf()
-    return leaf
-
-
-def span(node, end_node=None) -> ast.Span:
-    """Span from the first character of `node` to the end of `end_node` (or node)."""
-    line, col = node.start_pos
-    end_line, end_col = _last_leaf(end_node if end_node is not None else node).end_pos
-    return ast.Span(line, col + 1, end_line, end_col + 1)
-
-
-def _is(node, value: str) -> bool:
-    return isinstance(node, tree.Leaf) and node.value == value and node.type != "string"
-
-
-def _items(children, *skip_types):
-    """Children minus separators: `,` leaves, newlines and `sep` nodes."""
-    return [c for c in children
-            if not (_is(c, ",") or c.type in ("newline", "sep") or c.type in skip_types)]
-
-
-def _error(message: str, node, help: Optional[str] = None) -> CompileError:
-    return CompileError(message, span(node), help=help)
+build_expr = build_expr     # re-exported: the parser builds template parts through this module
 
 
 # ---------------------------------------------------------------- module and statements
@@ -63,22 +34,80 @@ def _error(message: str, node, help: Optional[str] = None) -> CompileError:
 def build_module(root, path: str) -> ast.Module:
     end = root.children[-1]
     line, col = end.end_pos
-    return ast.Module(_stmts(root.children[:-1]), path, ast.Span(1, 1, line, col + 1))
+    exports: list = []
+    body, name = [], None
+    for child in _statement_nodes(root.children[:-1]):
+        if child.type == "module_decl":
+            if name is not None:
+                raise error("a file holds at most one module", child)
+            name, inner = _module(child, exports)
+            body.extend(inner)
+        else:
+            body.extend(_statement(child, exports))
+    return ast.Module(tuple(body), path, name, tuple(exports) if name is not None else None,
+                      ast.Span(1, 1, line, col + 1))
 
 
-def _stmts(children) -> tuple:
-    out = []
+def _statement_nodes(children):
     for child in children:
         if child.type == "stmt":
             child = child.children[0]
-        if _is(child, ";") or child.type == "newline":
+        if is_(child, ";") or child.type == "newline":
             continue
-        out.append(build_stmt(child))
+        yield child
+
+
+def _statement(child, exports: Optional[list]) -> list:
+    """The statements one node gives (an `export` records the names it declares)."""
+    if child.type == "export_decl":
+        if exports is None:
+            raise error("'export' is only allowed at the top level of a file or module", child)
+        stmt = build_stmt(child.children[1])
+        exports.extend(_declared_names(stmt))
+        return [stmt]
+    if child.type == "module_decl":
+        raise error("a module must be at the top level of its file", child)
+    return [build_stmt(child)]
+
+
+def _declared_names(stmt) -> list:
+    if isinstance(stmt, (ast.FnDecl, ast.StructDecl, ast.TraitDecl, ast.MacroDecl, ast.Let)):
+        return [stmt.name]
+    return []  # pragma: no cover - the grammar only exports declarations
+
+
+def _module(n, exports: list):
+    c = n.children
+    confidence = conf_annotation(c[2]) if c[2].type == "conf_annot" else None
+    open_at = next(i for i, x in enumerate(c) if is_(x, "{"))
+    body = []
+    for child in _statement_nodes(c[open_at + 1:-1]):
+        body.extend(_statement(child, exports))
+    if confidence is not None:
+        body = [_add_layer(s, confidence) for s in body]
+    return c[1].value, body
+
+
+def _add_layer(stmt, confidence: ast.Expr):
+    """The statement with `confidence` as the outermost layer of every function it declares."""
+    if isinstance(stmt, ast.FnDecl):
+        return dataclasses.replace(stmt, layers=(confidence,) + stmt.layers)
+    if isinstance(stmt, (ast.StructDecl, ast.TraitDecl, ast.ImplDecl)):
+        return dataclasses.replace(stmt, methods=tuple(_add_layer(m, confidence) for m in stmt.methods))
+    if isinstance(stmt, ast.OperatorDecl):
+        return dataclasses.replace(stmt, function=_add_layer(stmt.function, confidence))
+    return stmt
+
+
+def stmts(children) -> tuple:
+    out = []
+    for child in _statement_nodes(children):
+        out.extend(_statement(child, None))
     return tuple(out)
 
 
-def _block(node) -> ast.Block:
-    return ast.Block(_stmts(node.children[1:-1]), span(node))
+def block(node) -> ast.Block:
+    return ast.Block(stmts(node.children[1:-1]), span(node))
 
 
 def build_stmt(n) -> ast.Stmt:
@@ -95,12 +124,22 @@ def build_stmt(n) -> ast.Stmt:
 
 def _let(n, is_const: bool) -> ast.Let:
     c = n.children
-    type_ = value = None
+    type_ = value = confidence = context = None
     i = 2
-    if i < len(c) and _is(c[i], ":"):
-        type_, i = build_type(c[i + 1]), i + 2
-    if i < len(c) and _is(c[i], "="):
-        value = build_expr(c[i + 1])
+    while i < len(c):
+        part = c[i]
+        if is_(part, "in"):
+            context, i = build_expr(c[i + 1]), i + 2
+        elif part.type == "conf_annot":
+            confidence, i = conf_annotation(part), i + 1
+        elif is_(part, ":"):
+            type_, i = annotation(c[i + 1]), i + 2
+        else:
+            value, i = build_expr(c[i + 1]), i + 2
+    if confidence is not None:
+        value = confidence if value is None else ast.Binary("~>", value, confidence, span(n))
+    if context is not None:
+        value = ast.Tagged(context, value if value is not None else ast.NullLit(span(n)), span(n))
     return ast.Let(c[1].value, type_, value, is_const, span(n))
 
 
@@ -108,125 +147,288 @@ def _expr_stmt(n) -> ast.Assign:
     target, op, value = n.children
     t = build_expr(target)
     if not isinstance(t, (ast.Name, ast.Member, ast.Index)):
-        raise _error("invalid assignment target", target,
-                     help="assign to a name, a field (`a.b`) or an index (`a[i]`)")
+        raise error("invalid assignment target", target,
+                    help="assign to a name, a field (`a.b`) or an index (`a[i]`)")
     return ast.Assign(t, op.value, build_expr(value), span(n))
 
 
 def _import(n) -> ast.Import:
-    what, source = n.children[1], n.children[3]
+    c = n.children
+    what, source = c[1], c[3]
+    confidence = conf_annotation(c[4]) if len(c) > 4 else None
     names, default = (), None
     if what.type == "name":
         default = what.value
     else:
         out = []
-        for item in _items(what.children[1:-1]):
+        for item in items(what.children[1:-1]):
             if item.type == "name":
                 out.append(ast.ImportName(item.value, None, span(item)))
             else:
                 out.append(ast.ImportName(item.children[0].value, item.children[2].value, span(item)))
         names = tuple(out)
-    return ast.Import(names, default, decode_string(source.value, source.start_pos), span(n))
+    spec = string_value(source) if source.type == "string" else source.get_code(include_prefix=False)
+    if source.type != "string":
+        spec = "".join(spec.split())
+    return ast.Import(names, default, spec, confidence, span(n))
 
 
-def _typed_name(n):
-    """`name`, `name: T`, `name = d` or `name: T = d` (a parameter or a struct field):
-    (name, type or None, default or None)."""
-    if n.type == "name":
-        return n.value, None, None
-    c = n.children
-    type_ = default = None
-    i = 1
-    if i < len(c) and _is(c[i], ":"):
-        type_, i = build_type(c[i + 1]), i + 2
-    if i < len(c) and _is(c[i], "="):
-        default = build_expr(c[i + 1])
-    return c[0].value, type_, default
+def type_params(n) -> tuple:
+    out = []
+    for p in items(n.children[1:-1]):
+        if p.type == "name":
+            out.append(ast.TypeParam(p.value, (), None, span(p)))
+            continue
+        c = p.children
+        bounds, confidence = [], None
+        for part in c[1:]:
+            if part.type == "conf_annot":
+                confidence = conf_annotation(part)
+            elif not is_(part, ":") and not is_(part, "+"):
+                bounds.append(build_type(part))
+        out.append(ast.TypeParam(c[0].value, tuple(bounds), confidence, span(p)))
+    return tuple(out)
 
 
-def _params(children) -> tuple:
-    return tuple(ast.Param(*_typed_name(p), span(p)) for p in _items(children))
-
-
-def _fn(n, is_async: bool = False, attributes: tuple = (), start=None) -> ast.FnDecl:
+def fn(n, is_async: bool = False, attributes: tuple = (), start=None) -> ast.FnDecl:
     if n.type == "async_fn":
-        return _fn(n.children[1], True, attributes, start or n)
+        return fn(n.children[1], True, attributes, start or n)
     if n.type == "decorated":
         attrs = tuple(_attribute(a) for a in n.children[:-1])
-        return _fn(n.children[-1], is_async, attrs)
+        return fn(n.children[-1], is_async, attrs)
     c = n.children
-    close = next(i for i, x in enumerate(c) if _is(x, ")") and i > 2)
+    generics = ()
+    open_at = 2
+    if c[2].type == "type_params":
+        generics, open_at = type_params(c[2]), 3
+    close = next(i for i, x in enumerate(c) if is_(x, ")") and i > open_at)
     return_type = confidence = None
-    if c[close + 1].type == "fn_annot":
-        a = c[close + 1].children
-        for i in range(0, len(a), 2):
-            if _is(a[i], "->"):
-                return_type = build_type(a[i + 1])
-            else:
-                confidence = build_expr(a[i + 1])
-    return ast.FnDecl(c[1].value, _params(c[3:close]), return_type, confidence,
-                      _block(c[-1]), is_async, attributes, span(start or n, n))
+    rest = c[close + 1:]
+    if rest and rest[0].type in ("fn_annot", "conf_annot"):
+        return_type, confidence = fn_annotation(rest[0])
+        rest = rest[1:]
+    body = block(rest[0]) if rest else None
+    return ast.FnDecl(c[1].value, generics, params(c[open_at + 1:close]), return_type, confidence,
+                      body, is_async, attributes, (), span(start or n, n))
 
 
 def _attribute(n) -> ast.Attribute:
     c = [x for x in n.children if x.type != "newline"]
     args = ()
     if len(c) > 4:
-        args = tuple(build_expr(x) for x in _items(c[4:-2]))
+        args = tuple(build_expr(x) for x in items(c[4:-2]))
     return ast.Attribute(c[2].value, args, span(n))
+
+
+def _head(c, start: int) -> tuple:
+    """(type params, confidence, index of the `{`) of a declaration head from c[start]."""
+    generics, confidence = (), None
+    i = start
+    if c[i].type == "type_params":
+        generics, i = type_params(c[i]), i + 1
+    if c[i].type == "conf_annot":
+        confidence, i = conf_annotation(c[i]), i + 1
+    return generics, confidence, i
+
+
+def _field(m) -> ast.Field:
+    if m.type == "name":
+        return ast.Field(m.value, None, None, None, span(m))
+    c = m.children
+    type_ = default = confidence = None
+    i = 1
+    while i < len(c):
+        if is_(c[i], ":"):
+            type_, i = annotation(c[i + 1]), i + 2
+        elif c[i].type == "conf_annot":
+            confidence, i = conf_annotation(c[i]), i + 1
+        else:
+            default, i = build_expr(c[i + 1]), i + 2
+    return ast.Field(c[0].value, type_, default, confidence, span(m))
 
 
 def _struct(n) -> ast.StructDecl:
     c = n.children
-    fields, methods = [], []
-    for m in _items(c[3:-1]):
+    generics, confidence, open_at = _head(c, 2)
+    fields, methods, macros = [], [], []
+    for m in items(c[open_at + 1:-1]):
         if m.type in ("fn_decl", "async_fn", "decorated"):
-            methods.append(_fn(m))
+            methods.append(fn(m))
+        elif m.type == "field" and is_(m.children[1], "<"):
+            macros.append(_macro_member(m))
         else:
-            fields.append(ast.Field(*_typed_name(m), span(m)))
-    return ast.StructDecl(c[1].value, tuple(fields), tuple(methods), span(n))
+            fields.append(_field(m))
+    return ast.StructDecl(c[1].value, generics, confidence, tuple(fields), tuple(methods), tuple(macros),
+                          span(n))
+
+
+def _macro_member(m) -> ast.TypeApply:
+    """`name<A, B>` among struct members: a declaration macro (transpiler.macros expands it)."""
+    c = m.children
+    if not is_(c[-1], ">"):
+        raise error("a struct member with type arguments must be a macro invocation `name<A, B>`", m)
+    return ast.TypeApply(c[0].value, tuple(build_type(x) for x in items(c[2:-1])), span(m))
+
+
+def _methods(children) -> tuple:
+    """The functions of a trait or impl body."""
+    out = []
+    for m in children:
+        if m.type == "trait_member":
+            m = m.children[0]
+        if m.type in ("fn_decl", "async_fn", "decorated"):
+            out.append(fn(m))
+    return tuple(out)
+
+
+def _trait(n) -> ast.TraitDecl:
+    c = n.children
+    generics, confidence, open_at = _head(c, 2)
+    methods = _methods(c[open_at + 1:-1])
+    if confidence is not None:
+        methods = tuple(_add_layer(m, confidence) for m in methods)
+    return ast.TraitDecl(c[1].value, generics, confidence, methods, span(n))
+
+
+def _impl(n) -> ast.ImplDecl:
+    c = n.children
+    i = 1
+    generics = ()
+    if c[i].type == "type_params":
+        generics, i = type_params(c[i]), i + 1
+    first = build_type(c[i])
+    trait, target = None, first
+    i += 1
+    if is_(c[i], "for"):
+        trait, target, i = first, build_type(c[i + 1]), i + 2
+    confidence = None
+    if c[i].type == "conf_annot":
+        confidence, i = conf_annotation(c[i]), i + 1
+    methods = _methods(c[i + 1:-1])
+    if confidence is not None:
+        methods = tuple(_add_layer(m, confidence) for m in methods)
+    return ast.ImplDecl(trait, target, generics, confidence, methods, span(n))
+
+
+_OPERATOR_PARAMS = {1: ("value",), 2: ("lhs", "rhs")}
+
+
+def _operator(n) -> ast.OperatorDecl:
+    c = n.children
+    op = c[1].value
+    i = 3
+    operands = []
+    while i < len(c) and not is_(c[i], "->") and c[i].type not in ("conf_annot", "block"):
+        operands.append(build_type(c[i]))
+        i += 1
+    result = confidence = None
+    if is_(c[i], "->"):
+        result, i = annotation(c[i + 1]), i + 2
+    if c[i].type == "conf_annot":
+        confidence, i = conf_annotation(c[i]), i + 1
+    names = _OPERATOR_PARAMS[len(operands)]
+    ps = tuple(ast.Param(name, t, None, t.span) for name, t in zip(names, operands))
+    function = ast.FnDecl(f"operator {op}", (), ps, result, confidence, block(c[i]), False, (), (), span(n))
+    return ast.OperatorDecl(op, tuple(operands), function, span(n))
+
+
+def _macro(n) -> ast.MacroDecl:
+    c = n.children
+    names: list = []
+    i = 2
+    if is_(c[i], "<"):
+        close = next(j for j, x in enumerate(c) if is_(x, ">") and j > i)
+        names = [x.value for x in items(c[i + 1:close])]
+        i = close + 1
+    confidence = None
+    if c[i].type == "conf_annot":
+        confidence, i = conf_annotation(c[i]), i + 1
+    if len(set(names)) != len(names):
+        raise error("a macro parameter is named twice", n)
+    body = c[i]
+    return ast.MacroDecl(c[1].value, tuple(names), confidence, body.value, body.start_pos, span(n))
 
 
 def _if(n) -> ast.If:
     c = n.children
     orelse = None
     if len(c) > 3:
-        orelse = _if(c[4]) if c[4].type == "if_stmt" else _block(c[4])
-    return ast.If(build_expr(c[1]), _block(c[2]), orelse, span(n))
+        orelse = _if(c[4]) if c[4].type == "if_stmt" else block(c[4])
+    return ast.If(build_expr(c[1]), block(c[2]), orelse, span(n))
 
 
-def _for(n) -> ast.For:
+def _for(n) -> ast.Stmt:
     c = n.children
-    is_await = _is(c[1], "await")
+    if c[1].type == "c_for":
+        return _c_for(c[1], n)
+    is_await = is_(c[1], "await")
     i = 2 if is_await else 1
     targets = [c[i].value]
-    if _is(c[i + 1], ","):
+    if is_(c[i + 1], ","):
         targets.append(c[i + 2].value)
         i += 2
-    return ast.For(tuple(targets), build_expr(c[i + 2]), _block(c[i + 3]), is_await, span(n))
+    iterable = build_expr(c[i + 2])
+    if is_(c[i + 3], ":"):          # `for i in a:b` is `for i in a..b`
+        iterable = ast.Range(iterable, build_expr(c[i + 4]), False, span(c[i + 2], c[i + 4]))
+        i += 2
+    return ast.For(tuple(targets), iterable, block(c[i + 3]), is_await, span(n))
+
+
+def _c_for(n, whole) -> ast.CFor:
+    c = n.children
+    parts: list = [None, None, None]
+    slot = 0
+    for x in c[1:-2]:
+        if is_(x, ";"):
+            slot += 1
+        elif slot == 1:
+            parts[1] = build_expr(x)
+        else:
+            parts[slot] = build_stmt(x)
+    for part in (parts[0], parts[2]):
+        if part is not None and not isinstance(part, (ast.Let, ast.Assign, ast.ExprStmt)):
+            raise CompileError("expected a `let`, an assignment or an expression", part.span)
+    return ast.CFor(parts[0], parts[1], parts[2], block(c[-1]), span(whole))
 
 
 def _try(n) -> ast.Try:
     c = n.children
-    catch_name = handler = final = None
+    catches, final = [], None
     i = 2
-    if _is(c[i], "catch"):
-        if c[i + 1].type == "name":
-            catch_name, i = c[i + 1].value, i + 1
-        handler, i = _block(c[i + 1]), i + 2
-    if i < len(c):
-        final = _block(c[i + 1])
-    return ast.Try(_block(c[1]), catch_name, handler, final, span(n))
+    while i < len(c):
+        if is_(c[i], "finally"):
+            final = block(c[i + 1])
+            break
+        catches.append(_catch(c[i]))
+        i += 1
+    return ast.Try(block(c[1]), tuple(catches), final, span(n))
+
+
+def _catch(n) -> ast.CatchClause:
+    c = n.children
+    name = confidence = guard = None
+    for i, part in enumerate(c[1:-1], start=1):
+        if part.type == "name" and not is_(c[i - 1], "if"):
+            name = part.value
+        elif part.type == "conf_annot":
+            confidence = conf_annotation(part)
+        elif is_(c[i - 1], "if"):
+            guard = build_expr(part)
+    return ast.CatchClause(name, confidence, guard, block(c[-1]), span(n))
+
+
+def _segment_name(leaf) -> str:
+    return string_value(leaf) if leaf.type == "string" else leaf.value
 
 
 def _in(n) -> ast.Stmt:
     c = n.children
     if c[1].type != "context_chain":
-        return ast.InBlock(build_expr(c[1]), _block(c[2]), span(n))
+        return ast.InBlock(build_expr(c[1]), block(c[2]), span(n))
     chain = c[1].children
-    segments = [ast.ContextSegment(chain[1].value, _block(chain[2]), span(chain[0], chain[2]))]
+    segments = [ast.ContextSegment(_segment_name(chain[1]), block(chain[2]), span(chain[0], chain[2]))]
     for i in range(3, len(chain), 4):
-        segments.append(ast.ContextSegment(chain[i + 2].value, _block(chain[i + 3]),
+        segments.append(ast.ContextSegment(_segment_name(chain[i + 2]), block(chain[i + 3]),
                                            span(chain[i], chain[i + 3])))
     return ast.ContextShift(tuple(segments), span(n))
 
@@ -236,10 +438,10 @@ def _uncertain(n) -> ast.Uncertain:
     medium = low = None
     for i in range(4, len(c), 2):
         if c[i].value == "medium":
-            medium = _block(c[i + 1])
+            medium = block(c[i + 1])
         else:
-            low = _block(c[i + 1])
-    return ast.Uncertain(build_expr(c[2]), _block(c[3]), medium, low, span(n))
+            low = block(c[i + 1])
+    return ast.Uncertain(build_expr(c[2]), block(c[3]), medium, low, span(n))
 
 
 _STMT_BUILDERS = {
@@ -250,252 +452,21 @@ _STMT_BUILDERS = {
     "defer_stmt": lambda n: ast.Defer(build_expr(n.children[1]), span(n)),
     "import_stmt": _import,
     "expr_stmt": _expr_stmt,
-    "fn_decl": _fn, "async_fn": _fn, "decorated": _fn,
+    "fn_decl": fn, "async_fn": fn, "decorated": fn,
     "struct_decl": _struct,
+    "trait_decl": _trait,
+    "impl_decl": _impl,
+    "operator_decl": _operator,
+    "macro_decl": _macro,
     "if_stmt": _if,
-    "while_stmt": lambda n: ast.While(build_expr(n.children[1]), _block(n.children[2]), span(n)),
+    "while_stmt": lambda n: ast.While(build_expr(n.children[1]), block(n.children[2]), span(n)),
     "for_stmt": _for,
     "try_stmt": _try,
     "in_stmt": _in,
+    "context_stmt": lambda n: ast.ContextShift(
+        (ast.ContextSegment(_segment_name(n.children[1]), block(n.children[2]), span(n)),), span(n)),
+    "verify_stmt": lambda n: ast.Verify(build_expr(n.children[-2]), block(n.children[-1]), span(n)),
+    "async_block": lambda n: ast.AsyncBlock(conf_annotation(n.children[1]) if len(n.children) == 3 else None,
+                                            block(n.children[-1]), span(n)),
     "uncertain_stmt": _uncertain,
-}
-
-
-# ---------------------------------------------------------------- types
-
-def build_type(n) -> ast.TypeExpr:
-    if n.type in ("name", "keyword"):
-        return ast.TypeName(n.value, (), span(n))
-    c = n.children
-    if n.type == "type":
-        result = build_type(c[0])
-        for i in range(1, len(c), 2):
-            result = ast.ArrayType(result, span(n, c[i + 1]))
-        return result
-    if _is(c[0], "["):
-        return ast.ArrayType(build_type(c[1]), span(n))
-    if _is(c[0], "fn"):
-        close = next(i for i, x in enumerate(c) if _is(x, ")"))
-        params = tuple(build_type(x) for x in _items(c[2:close]))
-        result = build_type(c[close + 2]) if close + 1 < len(c) else None
-        return ast.FnType(params, result, span(n))
-    return ast.TypeName(c[0].value, tuple(build_type(x) for x in _items(c[2:-1])), span(n))
-
-
-# ---------------------------------------------------------------- expressions
-
-def _number(leaf) -> ast.Expr:
-    text = leaf.value.replace("_", "")
-    if text[:2].lower() in ("0x", "0b", "0o"):
-        value = int(text, 0)
-    elif any(ch in text for ch in ".eE"):
-        f = float(text)
-        if f == float("inf"):
-            raise _error("float literal is out of range", leaf)
-        return ast.FloatLit(f, span(leaf))
-    else:
-        if len(text) > 20:
-            raise _error("integer literal is out of range for int (64-bit)", leaf)
-        value = int(text, 10)
-    if value > _INT_MAX:
-        raise _error("integer literal is out of range for int (64-bit)", leaf)
-    return ast.IntLit(value, span(leaf))
-
-
-def _template(leaf) -> ast.TemplateString:
-    from transpiler.parser import parse_expression
-    parts = []
-    for part in split_template(leaf.value, leaf.start_pos):
-        if isinstance(part, str):
-            parts.append(part)
-        else:
-            source, (line, col), _ = part
-            parts.append(parse_expression(source, line - 1, col))
-    return ast.TemplateString(tuple(parts), span(leaf))
-
-
-def _leaf_expr(n) -> ast.Expr:
-    t = n.type
-    if t == "name":
-        return ast.Name(n.value, span(n))
-    if t == "number":
-        return _number(n)
-    if t == "string":
-        return ast.StringLit(decode_string(n.value, n.start_pos), span(n))
-    if t == "template":
-        return _template(n)
-    if n.value in ("true", "false"):
-        return ast.BoolLit(n.value == "true", span(n))
-    if n.value == "null":
-        return ast.NullLit(span(n))
-    raise _error(f"unexpected '{n.value}'", n)  # pragma: no cover - grammar prevents it
-
-
-def build_expr(n) -> ast.Expr:
-    if isinstance(n, tree.Leaf):
-        return _leaf_expr(n)
-    builder = _EXPR_BUILDERS.get(n.type)
-    if builder is None:  # pragma: no cover - every expression rule is listed
-        raise _error("expected an expression", n)
-    return builder(n)
-
-
-def _binary_chain(n) -> ast.Expr:
-    c = n.children
-    result = build_expr(c[0])
-    for i in range(1, len(c), 2):
-        result = ast.Binary(c[i].value, result, build_expr(c[i + 1]), span(n, c[i + 1]))
-    return result
-
-
-def _factor(n) -> ast.Expr:
-    op, operand = n.children
-    if op.value == "await":
-        return ast.Await(build_expr(operand), span(n))
-    return ast.Unary(op.value, build_expr(operand), span(n))
-
-
-def _args(children) -> tuple:
-    out = []
-    named_seen = None
-    for a in _items(children):
-        if a.type == "arg":
-            key, _, value = a.children
-            if key.type != "name":
-                raise _error("a named argument needs a plain name before ':'", key)
-            out.append(ast.Arg(key.value, build_expr(value), span(a)))
-            named_seen = a
-        else:
-            if named_seen is not None:
-                raise _error("positional argument after named argument", a)
-            out.append(ast.Arg(None, build_expr(a), span(a)))
-    return tuple(out)
-
-
-def _postfix(n) -> ast.Expr:
-    c = n.children
-    result = build_expr(c[0])
-    for trailer in c[1:]:
-        t = trailer.children
-        s = span(n, trailer)
-        if _is(t[0], "("):
-            result = ast.Call(result, _args(t[1:-1]), s)
-        elif _is(t[0], "."):
-            result = ast.Member(result, t[1].value, s)
-        else:
-            sub = t[1]
-            if _is(sub, ":"):
-                result = ast.Slice(result, None, None, s)
-            elif sub.type == "subscript":
-                parts = sub.children
-                colon = next(i for i, x in enumerate(parts) if _is(x, ":"))
-                start = build_expr(parts[0]) if colon == 1 else None
-                end = build_expr(parts[colon + 1]) if colon + 1 < len(parts) else None
-                result = ast.Slice(result, start, end, s)
-            else:
-                result = ast.Index(result, build_expr(sub), s)
-    return result
-
-
-def _paren(n) -> ast.Expr:
-    inner = n.children[1:-1]
-    if len(inner) == 1 and inner[0].type != "cover_item":
-        return build_expr(inner[0])
-    items = _items(inner)
-    if not items or any(i.type == "cover_item" for i in items):
-        raise _error("expected '=>' after lambda parameters", n,
-                     help="a lambda is written `(a, b) => a + b`")
-    raise _error("tuples are not supported", n, help="use an array `[a, b]` instead")
-
-
-def _lambda_params(paren) -> tuple:
-    out = []
-    for item in _items(paren.children[1:-1]):
-        c = item.children if item.type == "cover_item" else [item]
-        if c[0].type != "name":
-            raise _error("a lambda parameter must be a name", c[0])
-        type_ = default = None
-        i = 1
-        if i < len(c) and _is(c[i], ":"):
-            type_, i = build_type(c[i + 1]), i + 2
-        if i < len(c) and _is(c[i], "="):
-            default = build_expr(c[i + 1])
-        out.append(ast.Param(c[0].value, type_, default, span(item)))
-    return tuple(out)
-
-
-def _body(n):
-    return _block(n) if n.type == "lambda_block" else build_expr(n)
-
-
-def _lambda(n) -> ast.Lambda:
-    params, _, body = n.children
-    if params.type != "paren":
-        raise _error("lambda parameters must be in parentheses", params,
-                     help="write `(x) => ...`")
-    return ast.Lambda(_lambda_params(params), _body(body), False, span(n))
-
-
-def _async_lambda(n) -> ast.Lambda:
-    _, params, _, body = n.children
-    return ast.Lambda(_lambda_params(params), _body(body), True, span(n))
-
-
-def _object(n) -> ast.ObjectLit:
-    entries = []
-    for e in _items(n.children[1:-1]):
-        if e.type == "name":
-            entries.append(ast.ObjectEntry(e.value, ast.Name(e.value, span(e)), span(e)))
-        elif e.type == "string":
-            raise _error("object entry needs a value", e, help="write `\"key\": value`")
-        else:
-            key = e.children[0]
-            name = key.value if key.type == "name" else decode_string(key.value, key.start_pos)
-            entries.append(ast.ObjectEntry(name, build_expr(e.children[2]), span(e)))
-    return ast.ObjectLit(tuple(entries), span(n))
-
-
-def _pattern(n) -> ast.Pattern:
-    if isinstance(n, tree.Leaf):
-        if n.type == "name":
-            if n.value == "_":
-                return ast.WildcardPattern(span(n))
-            return ast.BindingPattern(n.value, span(n))
-        return ast.LiteralPattern(_leaf_expr(n), span(n))
-    c = n.children
-    if _is(c[0], "-"):
-        return ast.LiteralPattern(ast.Unary("-", _number(c[1]), span(n)), span(n))
-    name = None
-    if c[0].type == "name" and c[0].value != "_":
-        name = c[0].value
-    rng = c[-1].children
-    return ast.ConfidencePattern(name, build_expr(rng[1]), build_expr(rng[3]), span(n))
-
-
-def _match(n) -> ast.Match:
-    c = n.children
-    arms = []
-    for arm in _items(c[3:-1]):
-        a = arm.children
-        guard = build_expr(a[2]) if _is(a[1], "if") else None
-        arms.append(ast.MatchArm(_pattern(a[0]), guard, _body(a[-1]), span(arm)))
-    return ast.Match(build_expr(c[1]), tuple(arms), span(n))
-
-
-_EXPR_BUILDERS = {
-    "expr": _lambda,
-    "conf_expr": _binary_chain, "or_expr": _binary_chain, "and_expr": _binary_chain,
-    "comparison": _binary_chain, "arith": _binary_chain, "term": _binary_chain,
-    "range_expr": lambda n: ast.Range(build_expr(n.children[0]), build_expr(n.children[2]),
-                                      n.children[1].value == "..=", span(n)),
-    "factor": _factor,
-    "power": lambda n: ast.Binary("**", build_expr(n.children[0]), build_expr(n.children[2]),
-                                  span(n)),
-    "postfix": _postfix,
-    "paren": _paren,
-    "array": lambda n: ast.ArrayLit(tuple(build_expr(x) for x in _items(n.children[1:-1])),
-                                    span(n)),
-    "object": _object,
-    "match_expr": _match,
-    "async_lambda": _async_lambda,
 }

@@ -18,29 +18,44 @@ from transpiler import types as T
 
 @dataclass(frozen=True)
 class Builtin:
-    runtime: str                 # function in prism_runtime.core
+    runtime: str                 # function in the runtime module `module`
     min_args: int
     max_args: Optional[int]      # None: variadic
     result: Optional[T.Type]     # None: computed by `infer` from the arguments
+    named: tuple = ()            # named arguments it accepts (`error(m, code: c)`)
+    module: str = "core"         # prism_runtime module: "core" (alias _rt) or "confidence" (_cf)
+    packed: bool = False         # takes its positional arguments as one tuple (variadic helpers)
 
 
 BUILTINS: dict[str, Builtin] = {
-    "print": Builtin("prism_print", 0, None, T.NULL),
+    "print": Builtin("prism_print", 0, None, T.NULL, packed=True),
     "len": Builtin("b_len", 1, 1, T.INT),
     "str": Builtin("to_str", 1, 1, T.STRING),
     "int": Builtin("b_int", 1, 1, T.INT),
     "float": Builtin("b_float", 1, 1, T.FLOAT),
     "bool": Builtin("truthy", 1, 1, T.BOOL),
-    "round": Builtin("b_round", 1, 2, None),
+    "round": Builtin("b_round", 1, 2, None, packed=True),
     "abs": Builtin("b_abs", 1, 1, None),
-    "min": Builtin("b_min", 1, None, None),
-    "max": Builtin("b_max", 1, None, None),
+    "min": Builtin("b_min", 1, None, None, packed=True),
+    "max": Builtin("b_max", 1, None, None, packed=True),
     "sum": Builtin("b_sum", 1, 1, T.ANY),
-    "range": Builtin("b_range", 1, 3, T.array_of(T.INT)),
-    "error": Builtin("b_error", 1, 1, T.ANY),
-    "conf": Builtin("conf_of", 1, 1, T.FLOAT),
+    "range": Builtin("b_range", 1, 3, T.array_of(T.INT), packed=True),
+    "error": Builtin("make_error", 1, 1, T.ERROR, named=("code", "confidence", "context")),
+    "conf": Builtin("conf_of", 1, 1, T.FLOAT, module="confidence"),
+    "confidence": Builtin("conf_of", 1, 1, T.FLOAT, module="confidence"),
     "type_of": Builtin("type_of", 1, 1, T.STRING),
+    "typeof": Builtin("type_name", 1, 1, T.STRING),
+    "now": Builtin("b_now", 0, 0, T.INT),
+    "assert": Builtin("b_assert", 1, 2, T.NULL),
+    "sleep": Builtin("b_sleep", 1, 1, T.ANY),
+    "Some": Builtin("b_some", 1, 1, None),
 }
+
+# Names that stand for a value: `nil` and `None` are null.
+CONSTANTS: dict[str, object] = {"nil": None, "None": None}
+
+# Constructor patterns `Some(v)` and how many argument patterns each takes.
+PATTERN_CONSTRUCTORS: dict[str, int] = {"Some": 1}
 
 # Runtime objects available everywhere without an import: name -> (module, attribute).
 RUNTIME_GLOBALS: dict[str, tuple[str, str]] = {
@@ -56,6 +71,7 @@ RUNTIME_GLOBALS: dict[str, tuple[str, str]] = {
     "context": ("prism_runtime", "context"),
     "log": ("prism_runtime.log", "log"),
     "llm": ("prism_runtime.llm", "llm"),
+    "Promise": ("prism_runtime.asyncs", "Promise"),
 }
 
 # Standard modules for `import { x } from "std/..."`: spec -> Python module.
@@ -84,4 +100,19 @@ METHOD_RESULTS: dict[tuple[str, str], Optional[T.Type]] = {
     ("string", "ends_with"): T.BOOL,
     ("string", "replace"): T.STRING,
     ("string", "index_of"): T.INT,
+    ("string", "length"): T.INT,
+    ("string", "len"): T.INT,
+    ("string", "to_upper"): T.STRING,
+    ("string", "to_lower"): T.STRING,
+    ("array", "len"): T.INT,
+    ("int", "abs"): T.INT,
+    ("float", "abs"): T.FLOAT,
+    ("int", "sqrt"): T.FLOAT,
+    ("float", "sqrt"): T.FLOAT,
+    ("int", "floor"): T.INT,
+    ("float", "floor"): T.FLOAT,
+    ("int", "ceil"): T.INT,
+    ("float", "ceil"): T.FLOAT,
+    ("int", "round"): T.INT,
+    ("float", "round"): T.FLOAT,
 }

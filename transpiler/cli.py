@@ -66,7 +66,7 @@ def prismc_main(file: Path, out_dir, emit, annotate, verbose, opt_level, untyped
                                stack_guard=not no_stack_guard)
             target = out_dir / f"{name}.pyx"
             target.write_text(result.pyx, encoding="utf-8")
-            _print_warnings(file, [w.short() for w in result.warnings])
+            _print_warnings(file, result.warnings)
             click.echo(str(target))
             return
         options = BuildOptions(opt_level=opt_level, typed=not untyped, annotate=annotate, verbose=verbose,
@@ -122,8 +122,10 @@ def _compile_prism_imports(file: Path, out_dir: Path, options: BuildOptions, see
 
 
 def _print_warnings(file: Path, warnings) -> None:
-    for w in warnings:
-        click.echo(f"{file}:{w}", err=True)
+    if warnings:
+        source = _source_text(file)
+        for w in warnings:
+            click.echo(render(w, source, str(file), "warning"), err=True)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -195,7 +197,7 @@ def check_cmd(file):
         fail(exc, file)
     except Exception as exc:
         fail(_internal_error(exc, file), file)
-    _print_warnings(file, [w.short() for w in warnings])
+    _print_warnings(file, warnings)
     click.echo(f"{file}: ok")
 
 

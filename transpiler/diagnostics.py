@@ -35,14 +35,27 @@ class CompileError(Exception):
         return f"{self.span.line}:{self.span.col}: {self.message}"
 
 
-def render(error: CompileError, source: Optional[str], path: Optional[str] = None) -> str:
+def record(error: CompileError) -> dict:
+    """A warning as plain data (kept in the build cache, see build.py)."""
+    span = error.span
+    where = [span.line, span.col, span.end_line, span.end_col] if span is not None else None
+    return {"message": error.message, "span": where, "help": error.help}
+
+
+def from_record(data: dict) -> CompileError:
+    span = Span(*data["span"]) if data.get("span") else None
+    return CompileError(data["message"], span, help=data.get("help"))
+
+
+def render(error: CompileError, source: Optional[str], path: Optional[str] = None,
+           severity: str = "error") -> str:
     """Render `error` the way rustc does: location, source line, caret, help."""
     where = path or error.path or "<input>"
     span = error.span
     if span is None:
-        head = f"{where}: error: {error.message}"
+        head = f"{where}: {severity}: {error.message}"
         return head + (f"\n  = help: {error.help}" if error.help else "")
-    head = f"{where}:{span.line}:{span.col}: error: {error.message}"
+    head = f"{where}:{span.line}:{span.col}: {severity}: {error.message}"
     lines = [head]
     if source is not None:
         source_lines = source.splitlines()

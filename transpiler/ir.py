@@ -219,7 +219,7 @@ class Continue(Stmt):
 
 @dataclass
 class Raise(Stmt):
-    value: Expr
+    value: Optional[Expr]           # None: re-raise the error being handled
     line: int
     kind: ClassVar[str] = "raise"
 
@@ -283,6 +283,7 @@ class Function:
     decorators: list = field(default_factory=list)   # list[Expr]
     prism_name: str = ""
     inline: bool = False            # recursive cpdef: `cpdef inline` lets gcc inline the recursion (callgraph)
+    static: bool = False            # a struct's function without a receiver (`Type::name(..)`)
 
 
 @dataclass
@@ -293,6 +294,15 @@ class Field:
 
 
 @dataclass
+class OperatorDispatch:
+    """A protocol method of a struct's class (`__add__`, `__prism_dot__`, ...) that calls the
+    operator function whose other operand matches: cases are (check, function name), the
+    check ("struct", name), ("kind", number|int|str|bool) or None (anything)."""
+    method: str
+    cases: list
+
+
+@dataclass
 class Struct:
     name: str
     prism_name: str
@@ -300,6 +310,11 @@ class Struct:
     init_params: list               # list[Param]
     methods: list                   # list[Function]
     line: int
+    conf: Optional[Expr] = None     # `struct S ~c`: the confidence of its instances
+    field_confs: list = field(default_factory=list)    # (field name, Expr) of `f: T ~c`
+    operators: list = field(default_factory=list)      # list[OperatorDispatch]
+    traits: list = field(default_factory=list)         # names of the traits it implements
+    custom_new: bool = False        # declares its own `fn new` (no generated `new` classmethod)
 
 
 @dataclass
@@ -310,6 +325,7 @@ class PyImport:
     attr: Optional[str]
     line: int
     loader: str = "python"          # "python", or "prism" for a sibling .prism file
+    factor: Optional[Expr] = None   # `import {..} from ".." ~c`: functions' results scaled by c
 
 
 @dataclass

@@ -24,18 +24,21 @@ from typing import Optional
 from transpiler import ast
 from transpiler import ir
 from transpiler import types as T
-from transpiler.builtins import RUNTIME_GLOBALS, STD_MODULES
+from transpiler.builtins import RUNTIME_GLOBALS
+from transpiler.modules import locate
 from transpiler.callgraph import DEPTH_PARAM, recursive_functions
 from transpiler.escape import ident
 from transpiler.infer import Typing
 from transpiler.typerules import arith_type
+from transpiler.lower_calls import CallLowering
 from transpiler.lower_expr import CONF_STRUCT, TENSOR_VIEW, ExprLowering
+from transpiler.lower_match import MatchLowering
 from transpiler.lower_fn import CallableLowering, FnState
 from transpiler.resolve import Resolution, Symbol
 from transpiler.walk import descendants
 
 
-class Lowerer(CallableLowering, ExprLowering):
+class Lowerer(CallableLowering, CallLowering, MatchLowering, ExprLowering):
     def __init__(self, module: ast.Module, res: Resolution, ty: Typing, module_name: str, typed: bool = True,
                  stack_guard: bool = True):
         self.module, self.res, self.ty = module, res, ty
@@ -60,6 +63,10 @@ class Lowerer(CallableLowering, ExprLowering):
         name = f"{prefix}{self.temp_counter}"
         self.state.temps.append(name)
         return name
+
+    def py_name(self, sym: Symbol) -> str:
+        """The name generated code uses for sym here (a converted parameter's typed local)."""
+        return self.state.renamed.get(sym, sym.py_name)
 
     def sym_type(self, sym: Symbol) -> T.Type:
         return self.ty.sym(sym) if self.typed else T.ANY
@@ -90,10 +97,12 @@ class Lowerer(CallableLowering, ExprLowering):
                 functions.extend(self.budgeted_function(stmt))
             elif isinstance(stmt, ast.FnDecl):
                 functions.append(self.function(stmt))
-        top_stmts = [s for s in self.module.body if not isinstance(s, (ast.FnDecl, ast.StructDecl, ast.Import))]
+            elif isinstance(stmt, ast.OperatorDecl):
+                functions.append(self.operator_function(stmt))
+        top_stmts = [s for s in self.module.body if not isinstance(s, _DECLARATIONS)]
         self.fn_scope = self.res.module_scope
         self.state = FnState(self.res.module_scope, self.module, T.ANY, None, False)
-        toplevel = self.block(top_stmts)
+        toplevel = self.block(top_stmts, result=RESULT_NAME)
         is_async = _contains_await(top_stmts)
         # Names the awaiting top level assigns; never functions (cpdef names cannot be `global`).
         top_globals = sorted({s.py_name for s in self.res.module_scope.symbols if s.kind == "global"}
@@ -114,24 +123,36 @@ class Lowerer(CallableLowering, ExprLowering):
                          uses_tensor_views=bool(self.tensor_params))
 
     def import_(self, s: ast.Import) -> list:
-        source = s.source
-        if source.startswith("./") or source.startswith("../"):
-            module, kind = source, "prism"
-        else:
-            module, kind = STD_MODULES.get(source, source), "python"
+        info = self.res.imports.get(id(s))
+        if info is None:
+            info = locate(self.module.path, s.source)
+        kind = "prism" if info.kind == "prism" else "python"
+        # `import {..} from ".." ~c`: the imported functions' results carry c too (literal only
+        # here; a computed factor is applied by the import itself at run time).
+        factor = self.boxed(s.confidence) if s.confidence is not None else None
         out = []
         if s.default is not None:
             sym = self.res.decls[id(s)]
-            out.append(ir.PyImport(sym.py_name, module, None, s.span.line, kind))
+            out.append(ir.PyImport(sym.py_name, info.target, None, s.span.line, kind, factor))
         for item in s.names:
             sym = self.res.decls[id(item)]
-            out.append(ir.PyImport(sym.py_name, module, item.name, s.span.line, kind))
+            out.append(ir.PyImport(sym.py_name, info.target, item.name, s.span.line, kind, factor))
         return out
 
     # ------------------------------------------------------------ blocks and statements
-    def block(self, stmts, function_body: bool = False, guard_at: Optional[int] = None) -> list:
-        """Lower a statement list; `guard_at` is where a function body checks the C stack."""
+    def block(self, stmts, function_body: bool = False, guard_at: Optional[int] = None,
+              result: Optional[str] = None) -> list:
+        """Lower a statement list; `guard_at` is where a function body checks the C stack;
+        `result` names a variable that receives the value of a final expression statement
+        (a block arm of a `match` used as a value, or the program's result)."""
         out: list = []
+        if result is not None and stmts and self.gives_value(stmts[-1]):
+            last = stmts[-1]
+            body = self.block(stmts[:-1], function_body, guard_at)
+            saved, self.pre = self.pre, []
+            value = self.boxed(last.expr)
+            value_pre, self.pre = self.pre, saved
+            return body + value_pre + [ir.Assign(ir.Var(result), value, last.span.line)]
         for i, s in enumerate(stmts):
             if i == guard_at:
                 check = ir.RtCall("_rt", "depth_check", [ir.Var(DEPTH_PARAM)]) if self.state.depth_budget \
@@ -151,18 +172,29 @@ class Lowerer(CallableLowering, ExprLowering):
     def body(self, b: ast.Block) -> list:
         return self.block(b.body)
 
+    def gives_value(self, s) -> bool:
+        """Is s an expression statement whose value a block passes on (not an `error(..)` that
+        throws; defer and friends are statements)?"""
+        return isinstance(s, ast.ExprStmt) and id(s) not in self.res.throwing
+
     def stmt(self, s, implicit_return: bool = False) -> list:
-        self.pre = []
-        produced = getattr(self, "s_" + type(s).__name__)(s, implicit_return) \
-            if isinstance(s, ast.ExprStmt) else getattr(self, "s_" + type(s).__name__)(s)
-        return self.pre + produced
+        """Lower one statement: the statements its expressions need first, then its own.
+        The caller's pending `pre` statements are kept (a statement may be lowered while an
+        expression of an enclosing one is, as the arms of a `match` used as a value are)."""
+        saved, self.pre = self.pre, []
+        try:
+            produced = getattr(self, "s_" + type(s).__name__)(s, implicit_return) \
+                if isinstance(s, ast.ExprStmt) else getattr(self, "s_" + type(s).__name__)(s)
+            return self.pre + produced
+        finally:
+            self.pre = saved
 
     def assign_to(self, sym: Symbol, value_ast, line: int) -> ir.Stmt:
         """`name = value`, converting the value's representation to the variable's."""
         want_rep = self.sym_ctype(sym)
         want = self.sym_type(sym) if want_rep != "object" else T.ANY
         value = self.expr_raw(value_ast)
-        return ir.Assign(ir.Var(sym.py_name), self.coerce(value, self.t(value_ast), want,
+        return ir.Assign(ir.Var(self.py_name(sym)), self.coerce(value, self.t(value_ast), want,
                                                            self.rep(value_ast), want_rep), line)
 
     def s_Let(self, s: ast.Let):
@@ -223,6 +255,8 @@ class Lowerer(CallableLowering, ExprLowering):
         return out + [ir.ExprStmt(ir.RtCall("_rt", write, [obj, key, value]), line)]
 
     def s_ExprStmt(self, s: ast.ExprStmt, implicit_return: bool = False):
+        if id(s) in self.res.throwing:          # `error("..") ~> 0.9` standing alone throws it
+            return [ir.Raise(ir.RtCall("_rt", "to_exception", [self.boxed(s.expr)]), s.span.line)]
         if isinstance(s.expr, ast.Match) and not implicit_return:
             return self.match_statements(s.expr, None)
         if implicit_return and self.state.node is not self.module:
@@ -235,9 +269,12 @@ class Lowerer(CallableLowering, ExprLowering):
             value, vtype = ir.Lit(None), T.NULL
         else:
             value, vtype = self.expr(s.value), self.t(s.value)
-        if st.conf_factor is not None:
-            factor = st.conf_factor if isinstance(st.conf_factor, float) else self.expr(st.conf_factor)
-            factor = ir.Lit(factor) if isinstance(factor, float) else factor
+        if st.is_async:
+            # JavaScript's rule: an async function returning an awaitable resolves to its value.
+            value, vtype = ir.AwaitExpr(ir.Call(ir.Attr(ir.Var("_rtio"), "settle"), [value])), T.ANY
+        factors = ([ir.Lit(st.conf_factor)] if st.conf_factor is not None else []) + \
+            [self.boxed(e) for e in st.conf_exprs] + [self.boxed(c) for c in st.catch_factors]
+        for factor in factors:
             value = ir.RtCall("_cf", "scale", [value, factor])
             vtype = T.with_conf(vtype)
         return [ir.Return(self.coerce(value, vtype, st.ret), s.span.line)]
@@ -246,7 +283,9 @@ class Lowerer(CallableLowering, ExprLowering):
         return [ir.Break(s.span.line)]
 
     def s_Continue(self, s):
-        return [ir.Continue(s.span.line)]
+        step = self.state.loop_steps[-1] if self.state.loop_steps else None
+        # In `for (init; cond; step)`, `continue` runs the step first.
+        return (self.stmt(step) if step is not None else []) + [ir.Continue(s.span.line)]
 
     def s_Throw(self, s):
         return [ir.Raise(ir.RtCall("_rt", "to_exception", [self.boxed(s.value)]), s.span.line)]
@@ -280,15 +319,29 @@ class Lowerer(CallableLowering, ExprLowering):
         return self.stmt(node.orelse)
 
     def s_While(self, s: ast.While):
+        return self.loop(s.cond, s.body, None, s.span.line)
+
+    def loop(self, cond_ast, body_ast: ast.Block, step, line: int) -> list:
+        """`while cond { body; step }`, with `continue` running the step."""
         saved = self.pre
         self.pre = []
-        cond = self.truth(s.cond)
+        cond = self.truth(cond_ast) if cond_ast is not None else ir.Lit(True)
         cond_pre, self.pre = self.pre, saved
-        body = self.body(s.body)
+        self.state.loop_steps.append(step)
+        try:
+            body = self.body(body_ast)
+            if step is not None:
+                body = body + self.stmt(step)
+        finally:
+            self.state.loop_steps.pop()
         if cond_pre:
-            exit_test = ir.If([(ir.Un("not ", cond), [ir.Break(s.span.line)])], None, s.span.line)
-            return [ir.While(ir.Lit(True), cond_pre + [exit_test] + body, s.span.line)]
-        return [ir.While(cond, body, s.span.line)]
+            exit_test = ir.If([(ir.Un("not ", cond), [ir.Break(line)])], None, line)
+            return [ir.While(ir.Lit(True), cond_pre + [exit_test] + body, line)]
+        return [ir.While(cond, body, line)]
+
+    def s_CFor(self, s: ast.CFor):
+        init = self.stmt(s.init) if s.init is not None else []
+        return init + self.loop(s.cond, s.body, s.step, s.span.line)
 
     def s_For(self, s: ast.For):
         line = s.span.line
@@ -300,38 +353,87 @@ class Lowerer(CallableLowering, ExprLowering):
             if self.typed and st == T.INT and et == T.INT and self.sym_ctype(syms[0]) == "long long":
                 if s.iterable.inclusive:
                     stop = ir.RtCall("_rt", "i_add", [stop, ir.Lit(1)])
-                return [ir.ForRange(names[0], start, stop, self.body(s.body), line)]
+                return [ir.ForRange(names[0], start, stop, self.loop_body(s.body), line)]
         it = self.t(s.iterable)
         iterable = self.expr(s.iterable)
         if len(syms) == 2:
             iterable = ir.RtCall("_rt", "pairs", [iterable])
         elif not (self.typed and it.kind in ("array", "string") and not it.conf) and not s.is_await:
             iterable = ir.RtCall("_rt", "iterate", [iterable])
-        body = self.body(s.body)
+        body = self.loop_body(s.body)
         return [ir.ForIn(names, iterable, body, s.is_await, line)]
 
+    def loop_body(self, b: ast.Block) -> list:
+        self.state.loop_steps.append(None)
+        try:
+            return self.body(b)
+        finally:
+            self.state.loop_steps.pop()
+
     def s_Try(self, s: ast.Try):
+        """Clauses are tried in order: the first whose guard holds handles the error; when
+        none does, it propagates (after `finally`)."""
         body = self.body(s.body)
         handler, exc = None, None
-        if s.handler is not None:
+        if s.catches:
             exc = self.temp("_pe")
-            handler = []
-            if s.catch_name is not None:
-                sym = self.res.targets[id(s)]
-                handler.append(ir.Assign(ir.Var(sym.py_name), ir.RtCall("_rt", "as_prism_error", [ir.Var(exc)]),
-                                         s.handler.span.line))
-            handler.extend(self.body(s.handler))
+            error = ir.RtCall("_rt", "as_prism_error", [ir.Var(exc)])
+            handler, branches = [], []
+            for c in s.catches:
+                line = c.span.line
+                binds = []
+                if c.name is not None:
+                    binds.append(ir.Assign(ir.Var(self.res.targets[id(c)].py_name), error, line))
+                self.state.catch_factors.append(c.confidence) if c.confidence is not None else None
+                try:
+                    clause = self.body(c.body)
+                finally:
+                    if c.confidence is not None:
+                        self.state.catch_factors.pop()
+                if c.guard is None:
+                    branches.append((None, binds + clause))
+                    break
+                self.pre = []
+                guard = self.truth(c.guard)
+                handler.extend(binds)
+                handler.extend(self.pre)
+                branches.append((guard, clause))
+            always = branches[-1][1] if branches[-1][0] is None else [ir.Raise(None, s.span.line)]
+            tests = [(g, b) for g, b in branches if g is not None]
+            handler.extend(self.branch_chain(tests, always, s.span.line))
         final = self.body(s.finalbody) if s.finalbody is not None else None
         return [ir.Try(body, exc, handler, final, s.span.line)]
+
+    def branch_chain(self, tests: list, orelse: list, line: int) -> list:
+        """if/elif/else over (condition, statements) pairs; just orelse when there are none."""
+        return [ir.If(tests, orelse, line)] if tests else orelse
 
     def s_Defer(self, s):               # only reached when a block is lowered statement by statement
         return self.block((s,))
 
-    def context_block(self, ctx_value: ir.Expr, body: ast.Block, line: int) -> list:
+    def context_block(self, ctx_value: ir.Expr, body: ast.Block, line: int, enter_fn: str = "enter",
+                      failure: Optional[str] = None) -> list:
+        """Run body with a context entered; an error leaving it records that context (an
+        error's `context` is where it happened), or becomes the `failure` error."""
         token = self.temp("_pc")
-        enter = ir.Assign(ir.Var(token), ir.RtCall("_cx", "enter", [ctx_value]), line)
+        exc = self.temp("_pe")
+        enter = ir.Assign(ir.Var(token), ir.RtCall("_cx", enter_fn, [ctx_value]), line)
         leave = ir.ExprStmt(ir.RtCall("_cx", "exit", [ir.Var(token)]), line)
-        return [enter, ir.Try(self.body(body), None, None, [leave], line)]
+        note = ir.RtCall("_cx", failure or "note_error", [ir.Var(exc)])
+        handler = [ir.Raise(note, line)] if failure else [ir.ExprStmt(note, line), ir.Raise(None, line)]
+        inner = ir.Try(self.body(body), exc, handler, None, line)
+        return [enter, ir.Try([inner], None, None, [leave], line)]
+
+    def s_Verify(self, s: ast.Verify):
+        return self.context_block(self.boxed(s.sources), s.body, s.span.line, "enter_verify", "verification_failed")
+
+    def s_AsyncBlock(self, s: ast.AsyncBlock):
+        """`async ~c { }`: an async function of no arguments, started at once as a task that
+        the program waits for before it ends."""
+        fn = self.lower_callable(s, (), s.body, name=self.temp("_pa"), is_async=True)
+        fn.flavor = "async def"
+        return [ir.Def(fn, s.span.line),
+                ir.ExprStmt(ir.Call(ir.Attr(ir.Var("_rtio"), "spawn"), [ir.Var(fn.name)]), s.span.line)]
 
     def s_InBlock(self, s: ast.InBlock):
         return self.context_block(self.boxed(s.context), s.body, s.span.line)
@@ -360,6 +462,8 @@ class Lowerer(CallableLowering, ExprLowering):
     def s_StructDecl(self, s):
         return []
 
+    s_TraitDecl = s_ImplDecl = s_OperatorDecl = s_MacroDecl = s_StructDecl
+
     # ------------------------------------------------------------ match as statements
     def match_statements(self, e: ast.Match, result: Optional[str]) -> list:
         line = e.span.line
@@ -378,7 +482,11 @@ class Lowerer(CallableLowering, ExprLowering):
             arm_pre, self.pre = self.pre, saved
             out.extend(arm_pre)
             if isinstance(arm.body, ast.Block):
-                body = self.block(arm.body.body)
+                # A block arm's value is its final expression statement.
+                body = self.block(arm.body.body, result=result)
+            elif isinstance(arm.body, ast.Stmt):
+                body = self.stmt(arm.body)       # `=> return v`, `=> throw e`, `=> break`
+                self.pre = saved
             else:
                 self.pre = []
                 value = self.boxed(arm.body)
@@ -397,14 +505,19 @@ class Lowerer(CallableLowering, ExprLowering):
         return out + [ir.If(branches, always, line)]
 
 
+RESULT_NAME = "__prism_result__"       # the program's result: its final expression statement's value
+_DECLARATIONS = (ast.FnDecl, ast.StructDecl, ast.TraitDecl, ast.ImplDecl, ast.OperatorDecl, ast.Import,
+                 ast.MacroDecl)
+
+
 def _simple(e) -> bool:
     """Evaluating e twice is harmless and costs nothing: a name or a literal."""
     return isinstance(e, (ast.Name, ast.IntLit, ast.FloatLit, ast.StringLit, ast.BoolLit))
 
 
 def _contains_await(stmts) -> bool:
-    """Does top-level code await (outside nested functions)?"""
-    return any(isinstance(node, ast.Await) or isinstance(node, ast.For) and node.is_await
+    """Does top-level code await (outside nested functions), or start tasks it must wait for?"""
+    return any(isinstance(node, (ast.Await, ast.AsyncBlock)) or isinstance(node, ast.For) and node.is_await
                for node in descendants(stmts, skip=(ast.FnDecl, ast.Lambda, ast.StructDecl)))
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from transpiler import ast
 from transpiler import ir
 from transpiler import types as T
-from transpiler.builtins import BUILTINS
+from transpiler.builtins import BUILTINS, CONSTANTS
 from transpiler.callgraph import DEPTH_PARAM, REC_PREFIX
 from transpiler.escape import ident, is_plain_attribute
 from transpiler.infer import literal_number
@@ -35,6 +35,10 @@ _C_SCALAR = frozenset({"long long", "double", "bint"})
 _STRUCT_ARITH = {"+": "add", "-": "sub", "*": "mul", "/": "div", "%": "mod"}
 _STRUCT_CMP = {"<": "lt", "<=": "le", ">": "gt", ">=": "ge", "==": "eq", "!=": "ne"}
 TENSOR_VIEW = "_prism_tensor"       # the fused memoryview type declared by templates/module.pyx.j2
+ERROR_FIELDS = frozenset({"message", "code", "confidence", "context"})
+# Kinds whose values have confidence 1.0 unless their type says otherwise (`<~ x` is then 1.0);
+# errors and struct instances (`struct S ~c`) carry a confidence of their own.
+_PLAIN_KINDS = frozenset({"int", "float", "bool", "string", "null", "array", "map", "fn", "tensor"})
 
 
 class ExprLowering:
@@ -197,11 +201,19 @@ class ExprLowering:
 
     def x_Name(self, e):
         sym = self.res.names[id(e)]
+        if sym.kind == "builtin" and sym.name in CONSTANTS:
+            return ir.Lit(CONSTANTS[sym.name])
         if sym.kind == "builtin":
-            return ir.Attr(ir.Var("_rtpy"), BUILTINS[sym.name].runtime)
+            spec = BUILTINS[sym.name]
+            module = "_rtpy" if spec.module == "core" else "_cfpy"
+            return ir.Attr(ir.Var(module), spec.runtime)
+        if sym.kind == "undefined":             # a runtime error when evaluated (the compiler warned)
+            return ir.RtCall("_rt", "undefined_name", [ir.Lit(sym.name)])
+        if sym.kind == "trait":
+            return ir.Var(sym.py_name)
         if sym.kind == "runtime":
             return ir.Var(self.runtime_alias(sym.name))
-        value = ir.Var(sym.py_name)
+        value = ir.Var(self.py_name(sym))
         if sym.kind == "global" and self.typed:
             # Module globals are Python objects; inside typed code read them at their type.
             t = self.ty.sym(sym)
@@ -222,6 +234,13 @@ class ExprLowering:
 
     def x_Unary(self, e):
         ot = self.t(e.operand)
+        decl = self.ty.operators.get(id(e))
+        if decl is not None:
+            return self.operator_call(decl, [e.operand])
+        if e.op == "|":
+            if self.is_c(ot) and ot.kind in T.NUMERIC:       # `|x|` on a number is its absolute value
+                return ir.RtCall("_rt", "i_abs" if ot.kind == "int" else "f_abs", [self.expr(e.operand)])
+            return ir.RtCall("_rt", "magnitude", [self.expr(e.operand)])
         if e.op == "<~" and self.rep(e.operand) in STRUCTS:
             return ir.Attr(self.expr_raw(e.operand), "c")
         if self.rep(e) in STRUCTS:
@@ -232,7 +251,7 @@ class ExprLowering:
                 return ir.RtCall("_cf", "cb_not", [self.to_struct(operand, self.rep(e.operand), "_cf.cbool")])
             return ir.RtCall("_cf", _PREFIX[self.rep(e)] + "_neg", [operand])
         if e.op == "<~":
-            if self.typed and not ot.conf and ot.kind not in ("any", "bottom"):
+            if self.typed and not ot.conf and ot.kind in _PLAIN_KINDS:
                 return ir.Lit(1.0)
             return ir.RtCall("_cf", "conf_of", [self.expr(e.operand)])
         if e.op == "!":
@@ -255,7 +274,12 @@ class ExprLowering:
     def x_Binary(self, e):
         if self.rep(e) in STRUCTS:
             return self.struct_binary(e)
+        decl = self.ty.operators.get(id(e))
+        if decl is not None:
+            return self.operator_call(decl, [e.left, e.right])
         op = e.op
+        if op == ".":
+            return ir.RtCall("_rt", "dot", [self.boxed(e.left), self.boxed(e.right)])
         lt, rt = self.t(e.left), self.t(e.right)
         if op in ("&&", "||"):
             return self.logical(e, lt, rt)
@@ -331,7 +355,9 @@ class ExprLowering:
             if e.name == "length" and ot.kind in ("array", "string"):
                 return ir.Call(ir.Var("len"), [obj])
             if ot.kind == "struct":
-                return ir.Attr(obj, ident(e.name))
+                return self.field_read(ot.name, obj, e.name)
+            if ot.kind == "error" and e.name in ERROR_FIELDS:
+                return ir.Attr(obj, e.name)
             if ot.kind == "map":
                 return ir.RtCall("_rt", "get_key", [obj, ir.Lit(e.name)])
         return ir.RtCall("_rt", "get_member", [obj, ir.Lit(e.name)])
@@ -366,7 +392,55 @@ class ExprLowering:
         return ir.RtCall("_rt", "slice_", [self.expr(e.obj), lo, hi])
 
     def x_Await(self, e):
-        return ir.AwaitExpr(self.expr(e.value))
+        value = ir.AwaitExpr(self.expr(e.value))
+        if e.confidence is not None:            # `await ~c e` is `(await e) ~> c`
+            value = ir.RtCall("_cf", "with_conf", [value, self.expr(e.confidence)])
+        return value
+
+    def x_Promise(self, e):
+        """`promise ~c e`: an awaitable that is already resolved to `e ~> c`."""
+        value = ir.RtCall("_cf", "with_conf", [self.boxed(e.value), self.expr(e.confidence)])
+        return ir.Call(ir.Attr(ir.Var("_rtio"), "resolved"), [value])
+
+    def x_Tagged(self, e):
+        """`in "ctx" value`: value evaluated inside the context (before the rest of its
+        statement), then tagged with it."""
+        line = e.span.line
+        context, token, value = self.temp(), self.temp("_pc"), self.temp()
+        self.pre.append(ir.Assign(ir.Var(context), self.boxed(e.context), line))
+        self.pre.append(ir.Assign(ir.Var(token), ir.RtCall("_cx", "enter", [ir.Var(context)]), line))
+        outer, self.pre = self.pre, []
+        inner = self.boxed(e.value)
+        inner_pre, self.pre = self.pre, outer
+        body = inner_pre + [ir.Assign(ir.Var(value), inner, line)]
+        self.pre.append(ir.Try(body, None, None, [ir.ExprStmt(ir.RtCall("_cx", "exit", [ir.Var(token)]), line)],
+                               line))
+        return ir.RtCall("_cf", "tag", [ir.Var(value), ir.Var(context)])
+
+    def x_StructLit(self, e):
+        info = self.ty.structs[e.name]
+        fields = [fd for _, _, fd in info.fields]
+        args = tuple(ast.Arg(entry.key, entry.value, entry.span) for entry in e.entries)
+        call = ast.Call(e, args, e.span)
+        self.synthesized.append(call)
+        sym = self.res.decls[id(self.res.structs[e.name])]
+        return self.known_call(ir.Var(sym.py_name), fields, [t for _, t, _ in info.fields], call)
+
+    def x_Path(self, e):
+        sym = self.res.names.get(id(e))
+        if sym is not None:                     # `Trait::value`: the value itself
+            return self.x_Name_symbol(sym)
+        struct = self.res.decls[id(self.res.structs[e.owner])]
+        return ir.Attr(ir.Var(struct.py_name), ident(e.name))
+
+    def x_TypeApply(self, e):
+        return self.x_Name_symbol(self.res.names[id(e)])
+
+    def x_Name_symbol(self, sym):
+        probe = ast.Name(sym.name, ast.Span(0, 0, 0, 0))
+        self.synthesized.append(probe)
+        self.res.names[id(probe)] = sym
+        return self.x_Name(probe)
 
     def x_Lambda(self, e):
         body = e.body if isinstance(e.body, ast.Block) else ast.Block((ast.Return(e.body, e.body.span),), e.span)
@@ -380,163 +454,3 @@ class ExprLowering:
         self.pre.append(ir.Def(fn, e.span.line))
         return ir.Var(fn.name)
 
-    # ------------------------------------------------------------ calls
-    def x_Call(self, e):
-        f = e.func
-        if isinstance(f, ast.Name):
-            sym = self.res.names[id(f)]
-            if sym.kind == "builtin":
-                return self.builtin_call(sym.name, e)
-            if sym.kind == "fn":
-                decl = self.res.top_functions[sym.name]
-                if self.state.depth_budget and id(decl) in self.budgeted:
-                    return self.budgeted_call(ir.Var(REC_PREFIX + sym.py_name), decl.params,
-                                              self.ty.functions[id(decl)].params, e)
-                return self.known_call(ir.Var(sym.py_name), decl.params, self.ty.functions[id(decl)].params, e,
-                                       decl)
-        if isinstance(f, ast.Member):
-            return self.method_call(f, e)
-        args, kwargs, dict_kwargs = self.plain_args(e.args)
-        return ir.Call(self.expr(f), args, kwargs, dict_kwargs)
-
-    def plain_args(self, args):
-        positional, kwargs, dict_kwargs = [], [], []
-        for a in args:
-            value = self.boxed(a.value)
-            if a.name is None:
-                positional.append(value)
-            elif is_plain_attribute(a.name):
-                kwargs.append((a.name, value))
-            else:
-                dict_kwargs.append((a.name, value))
-        return positional, kwargs, dict_kwargs
-
-    def known_call(self, func: ir.Expr, params, param_types, e, decl=None):
-        """A call to a Prism function whose parameters are known: arguments in order, coerced."""
-        if decl is not None and self.uses_tensor_views(decl):
-            # A fused (per-dtype) function: call the Python-level object, which dispatches.
-            args, kwargs, dict_kwargs = self.plain_args(e.args)
-            own = [p for p in decl.params if p.name != "self"]
-            tensors = [ir.Lit(i) for i, pt in enumerate(param_types) if pt == T.TENSOR] + \
-                      [ir.Lit(own[i].name) for i, pt in enumerate(param_types) if pt == T.TENSOR]
-            return ir.Call(ir.Attr(ir.Var("_rtio"), "invoke"), [func, ir.TupleDisplay(tensors)] + args,
-                           kwargs, dict_kwargs)
-        slots = self.argument_slots(params, param_types, e)
-        args, kwargs = [], []
-        for i, value in enumerate(slots):
-            if value is None:
-                continue
-            if all(s is not None for s in slots[:i]):
-                args.append(value)
-            else:
-                kwargs.append((ident(params[i].name), value))
-        return ir.Call(func, args, kwargs)
-
-    def argument_slots(self, params, param_types, e) -> list:
-        """The call's arguments lowered and coerced, one slot per parameter (None: omitted)."""
-        by_name = {p.name: i for i, p in enumerate(params)}
-        slots: list = [None] * len(params)
-        for i, a in enumerate(e.args):
-            idx = i if a.name is None else by_name[a.name]
-            slots[idx] = self.coerce(self.expr(a.value), self.t(a.value), param_types[idx] if self.typed else T.ANY)
-        return slots
-
-    def budgeted_call(self, func: ir.Expr, params, param_types, e) -> ir.Call:
-        """One level deeper on the caller's depth budget, straight into the callee's body
-        (`_rec_NAME`, see lower_fn): the depth, then every argument in order, an omitted one
-        filled in as its default (a literal, or None for a fresh container)."""
-        slots = self.argument_slots(params, param_types, e)
-        for i, p in enumerate(params):
-            if slots[i] is None:
-                slots[i] = self.omitted_argument(p, param_types[i] if self.typed else T.ANY)
-        return ir.Call(func, [ir.Bin("-", ir.Var(DEPTH_PARAM), ir.Lit(1))] + slots, [])
-
-    def builtin_call(self, name, e):
-        spec = BUILTINS[name]
-        args = [a.value for a in e.args]
-        types = [self.t(a) for a in args]
-        if name == "print":
-            return ir.RtCall("_rt", "prism_print", [ir.TupleDisplay([self.boxed(a) for a in args])])
-        if name == "len" and self.rep(args[0]) == TENSOR_VIEW:
-            return ir.Item(ir.Attr(self.expr_raw(args[0]), "shape"), ir.Lit(0))
-        if name == "len" and self.typed and types[0].kind in ("array", "string") and not types[0].conf:
-            return ir.Call(ir.Var("len"), [self.expr(args[0])])
-        if name == "abs" and self.is_c(types[0]):
-            return ir.RtCall("_rt", "i_abs" if types[0].kind == "int" else "f_abs", [self.expr(args[0])])
-        if name in ("min", "max", "range") or spec.max_args is None or spec.max_args > 1:
-            value = ir.RtCall("_rt", spec.runtime, [ir.TupleDisplay([self.boxed(a) for a in args])])
-            result = self.t(e)
-            if self.is_c(result):
-                return self.coerce(value, T.ANY, result)
-            return value
-        return ir.RtCall("_rt", spec.runtime, [self.boxed(a) for a in args])
-
-    def method_call(self, f: ast.Member, e):
-        if isinstance(f.obj, ast.Name):
-            sym = self.res.names[id(f.obj)]
-            if sym.kind == "struct" and f.name == "new":
-                info = self.ty.structs[sym.name]
-                fields = [fd for _, _, fd in info.fields]
-                return self.known_call(ir.Var(sym.py_name), fields, [t for _, t, _ in info.fields], e)
-        ot = self.t(f.obj)
-        obj = self.expr(f.obj)
-        if self.typed and not ot.conf:
-            if ot.kind == "struct":
-                method = self.ty.structs[ot.name].methods.get(f.name)
-                if method is not None:
-                    if self.state.depth_budget and id(method) in self.budgeted:
-                        return self.budgeted_call(ir.Attr(obj, REC_PREFIX + ident(f.name)), method.params[1:],
-                                                  self.ty.functions[id(method)].params[1:], e)
-                    return self.known_call(ir.Attr(obj, ident(f.name)), method.params[1:],
-                                           self.ty.functions[id(method)].params[1:], e, method)
-            if ot.kind == "array" and f.name == "push" and len(e.args) == 1:
-                return ir.RtCall("_rt", "list_push", [obj, self.boxed(e.args[0].value)])
-        args, kwargs, dict_kwargs = self.plain_args(e.args)
-        if not kwargs and not dict_kwargs:
-            return ir.RtCall("_rt", "call_method", [obj, ir.Lit(f.name), ir.TupleDisplay(args)])
-        pairs = [(k, v) for k, v in kwargs] + dict_kwargs
-        return ir.RtCall("_rt", "call_method_kw", [obj, ir.Lit(f.name), ir.TupleDisplay(args),
-                                                   ir.ObjDisplay(pairs)])
-
-    # ------------------------------------------------------------ match as an expression
-    def x_Match(self, e):
-        if any(isinstance(arm.body, ast.Block) for arm in e.arms):
-            # Block arms cannot be expressions: run the match as statements into a temp.
-            result = self.temp()
-            self.pre.extend(self.match_statements(e, result))
-            return ir.Var(result)
-        subject = self.temp()
-        chain: ir.Expr = ir.Lit(None)
-        for arm in reversed(e.arms):
-            test, binds = self.pattern_test(arm.pattern, ir.Var(subject), self.t(e.subject))
-            value = self.boxed(arm.body)
-            if arm.guard is not None:
-                test = self.seq(binds, self.truth(arm.guard)) if test is None else \
-                    ir.Bin("and", test, self.seq(binds, self.truth(arm.guard)))
-            elif binds:
-                value = self.seq(binds, value)
-            chain = value if test is None else ir.Cond(test, value, chain)
-        return ir.Item(ir.TupleDisplay([ir.Walrus(subject, self.boxed(e.subject)), chain]), ir.Lit(1))
-
-    def seq(self, binds, value):
-        """Evaluate the walrus bindings, then value (a tuple's last item)."""
-        if not binds:
-            return value
-        return ir.Item(ir.TupleDisplay(binds + [value]), ir.Lit(len(binds)))
-
-    def pattern_test(self, pat, subject: ir.Expr, subject_type: T.Type):
-        """(test or None for always, [walrus binds]) for one pattern against the subject temp."""
-        if isinstance(pat, ast.WildcardPattern):
-            return None, []
-        if isinstance(pat, ast.BindingPattern):
-            sym = self.res.decls[id(pat)]
-            return None, [ir.Walrus(sym.py_name, self.coerce(subject, T.ANY, self.sym_type(sym)))]
-        if isinstance(pat, ast.LiteralPattern):
-            return ir.RtCall("_rt", "match_eq", [subject, self.expr(pat.value)]), []
-        # confidence range
-        test = ir.RtCall("_cf", "conf_between", [subject, self.expr(pat.low), self.expr(pat.high)])
-        binds = []
-        if pat.name is not None and pat.name != "_":
-            sym = self.res.decls[id(pat)]
-            binds = [ir.Walrus(sym.py_name, self.coerce(subject, T.ANY, self.sym_type(sym)))]
-        return test, binds

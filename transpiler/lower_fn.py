@@ -32,19 +32,50 @@ from transpiler.callgraph import DEPTH_PARAM, REC_PREFIX, guard_position
 from transpiler.escape import ident
 from transpiler.lower_expr import TENSOR_VIEW
 from transpiler.resolve import FunctionScope
+from transpiler.structs import own_params
 from transpiler.typerules import always_exits
+
+# Parameter C types a caller's value converts to by itself (Conf converts to a C number).
+_UNCHECKED_CTYPES = frozenset({"object", "long long", "double", "bint", TENSOR_VIEW})
+_ENTRY_PREFIX = "_pa_"
+
+# Operator spelling and arity -> the method of the struct's class that dispatches it at run time.
+_PROTOCOL = {("+", 2): "__add__", ("-", 2): "__sub__", ("*", 2): "__mul__", ("/", 2): "__truediv__",
+             ("%", 2): "__mod__", ("==", 2): "__eq__", ("!=", 2): "__ne__", ("<", 2): "__lt__",
+             ("<=", 2): "__le__", (">", 2): "__gt__", (">=", 2): "__ge__", (".", 2): "__prism_dot__",
+             ("|", 1): "__prism_magnitude__", ("-", 1): "__neg__"}
+_OPERAND_CHECKS = {"float": "number", "f64": "number", "f32": "number", "number": "number", "int": "int",
+                   "i64": "int", "integer": "int", "string": "str", "str": "str", "bool": "bool"}
+
+
+def operand_check(t: ast.TypeExpr):
+    """How a struct's operator method tells whether its other operand has the declared type:
+    ("struct", name), ("kind", number|int|str|bool) or None (any value)."""
+    if isinstance(t, ast.TypeName):
+        kind = _OPERAND_CHECKS.get(t.name)
+        if kind is not None:
+            return ("kind", kind)
+        if t.name not in ("any", "auto"):
+            return ("struct", t.name)
+    return None
 
 
 class FnState:
     """What lowering tracks while inside one function body (or the module top level)."""
-    def __init__(self, scope: FunctionScope, node, ret: T.Type, conf_factor, typed_locals: bool):
+    def __init__(self, scope: FunctionScope, node, ret: T.Type, conf_factor, typed_locals: bool,
+                 conf_exprs: tuple = (), is_async: bool = False):
         self.scope = scope
         self.node = node
         self.ret = ret
-        self.conf_factor = conf_factor
+        self.conf_factor = conf_factor      # literal product of the `~c` layers (None: none)
+        self.conf_exprs = conf_exprs        # computed `~c` layers, evaluated at each return
+        self.is_async = is_async
         self.typed_locals = typed_locals
         self.temps: list = []
         self.depth_budget = False           # has the `_depth` parameter (callgraph, Lowerer.budgeted)
+        self.catch_factors: list = []       # `catch e ~c` clauses around the current statement
+        self.renamed: dict = {}             # Symbol -> the local the body uses instead of its py_name
+        self.loop_steps: list = []          # per enclosing loop: the step a `continue` runs (C-style for)
 
 
 class CallableLowering:
@@ -73,15 +104,46 @@ class CallableLowering:
                 param = ir.Param(ident(name), ctype, self.expr(fdecl.default) if fdecl.default is not None else None)
             params.append(param)
         methods = []
-        for m in s.methods:
+        # Its own methods, its impls', and the provided methods of the traits it implements.
+        for m in info.methods.values():
             methods.extend(self.budgeted_function(m, s) if id(m) in self.budgeted else [self.function(m, struct=s)])
+        self.state = FnState(self.res.module_scope, self.module, T.ANY, None, False)
+        conf = self.boxed(s.confidence) if s.confidence is not None else None
+        field_confs = [(f.name, self.boxed(f.confidence)) for f in s.fields if f.confidence is not None]
         self.state = saved
-        return ir.Struct(self.res.decls[id(s)].py_name, s.name, fields, params, methods, s.span.line)
+        return ir.Struct(self.res.decls[id(s)].py_name, s.name, fields, params, methods, s.span.line,
+                         conf=conf, field_confs=field_confs, operators=self.operator_dispatch(s.name),
+                         traits=list(self.res.types.traits_of.get(s.name, [])),
+                         custom_new="new" in info.methods)
+
+    def operator_dispatch(self, struct: str) -> list:
+        """The Python protocol methods of a struct's class that dispatch its overloaded operators,
+        for operands whose types are known only at run time: (method, [(operand check, function)])."""
+        from transpiler.lower_calls import operator_function_name
+        by_method: dict = {}
+        for decl in self.res.types.operators_for(struct):
+            method = _PROTOCOL[(decl.op, len(decl.operands))]
+            check = operand_check(decl.operands[1]) if len(decl.operands) == 2 else None
+            by_method.setdefault(method, []).append((check, operator_function_name(decl)))
+        return [ir.OperatorDispatch(method, cases) for method, cases in by_method.items()]
+
+    def operator_function(self, decl: ast.OperatorDecl) -> ir.Function:
+        from transpiler.lower_calls import operator_function_name
+        fn = decl.function
+        return self.lower_callable(fn, fn.params, fn.body, name=operator_function_name(decl), is_async=False,
+                                   info=self.ty.functions[id(fn)], always_guarded=True)
 
     def function(self, fn: ast.FnDecl, struct: Optional[ast.StructDecl] = None) -> ir.Function:
         info = self.ty.functions[id(fn)]
         name = ident(fn.name) if struct is not None else self.res.decls[id(fn)].py_name
-        return self.lower_callable(fn, fn.params, fn.body, name=name, is_async=fn.is_async,
+        if struct is not None and self.res.types.is_static(fn):
+            lowered = self.lower_callable(fn, own_params(fn), fn.body, name=name, is_async=fn.is_async,
+                                          info=info, decorators=fn.attributes)
+            lowered.flavor = "async def" if fn.is_async else "def"
+            lowered.static = True
+            return lowered
+        params = own_params(fn) if struct is not None else fn.params
+        return self.lower_callable(fn, params, fn.body, name=name, is_async=fn.is_async,
                                    info=info, method=struct is not None, decorators=fn.attributes)
 
     def takes_budget(self, fn: ast.FnDecl, method: bool = False) -> bool:
@@ -102,7 +164,8 @@ class CallableLowering:
         cpdef `NAME` that Python and the rest of the module call, which starts the budget
         (see callgraph)."""
         name = ident(fn.name) if struct is not None else self.res.decls[id(fn)].py_name
-        body = self.lower_callable(fn, fn.params, fn.body, name=REC_PREFIX + name, is_async=False,
+        params = own_params(fn) if struct is not None else fn.params
+        body = self.lower_callable(fn, params, fn.body, name=REC_PREFIX + name, is_async=False,
                                    info=self.ty.functions[id(fn)], method=struct is not None, depth_budget=True)
         body.flavor, body.inline = "cdef", struct is None
         params = body.params[1:]            # the entry point keeps the defaults; the body gets every argument
@@ -130,14 +193,16 @@ class CallableLowering:
         return self.coerce(self.expr(param.default), self.t(param.default), ptype)
 
     def lower_callable(self, node, params, body: ast.Block, *, name: str, is_async: bool,
-                       info=None, method: bool = False, decorators=(), depth_budget: bool = False) -> ir.Function:
+                       info=None, method: bool = False, decorators=(), depth_budget: bool = False,
+                       always_guarded: bool = False) -> ir.Function:
+        """A function of the generated code; `params` are its own (a method's receiver is
+        the template's `self`)."""
         scope = self.res.functions[id(node)]
         info = info or self.ty.functions.get(id(node))
         param_types = info.params if info is not None and self.typed else [T.ANY] * len(params)
         ret = info.ret if info is not None and self.typed else T.ANY
         conf = info.conf_factor if info is not None else None
-        if conf is None and isinstance(node, ast.FnDecl) and node.confidence is not None:
-            conf = node.confidence          # computed confidence: checked at run time
+        conf_exprs = info.conf_exprs if info is not None else ()
         nested = self.fn_scope is not self.res.module_scope
         # cpdef cannot hold closures or take decorators (attributes such as #[test]).
         flavor = "async def" if is_async else "def" if (scope.has_closures or nested or decorators
@@ -151,38 +216,50 @@ class CallableLowering:
                     and (nested or not late_default(p.default))}
         saved_scope, saved_state, saved_pre = self.fn_scope, self.state, self.pre
         self.fn_scope = scope
-        self.state = FnState(scope, node, ret, conf, typed_locals=True)
+        self.state = FnState(scope, node, ret, conf, True, conf_exprs, is_async)
         self.state.depth_budget = depth_budget
         self.pre = []
         ir_params = []
         for p, pt in zip(params, param_types):
             sym = self.res.decls[id(p)]
             ctype = "object" if sym.captured or not self.typed else T.ctype_of(pt)
-            if method and p is params[0]:
-                ctype = "object"
-            elif ctype == "object" and self.uses_tensor_views(node) and pt == T.TENSOR and not sym.captured:
+            if ctype == "object" and self.uses_tensor_views(node) and pt == T.TENSOR and not sym.captured:
                 ctype = TENSOR_VIEW                 # typed memoryview (float64 or float32)
                 self.tensor_params.add(sym)
             per_call = self.per_call_param(sym.py_name, ctype, p.default, late_allowed=not nested)
             ir_params.append(per_call or ir.Param(sym.py_name, ctype, defaults.get(id(p))))
-        if method and ir_params:
-            ir_params = ir_params[1:]       # `self` is written by the template
+        # An array, string or struct parameter may be passed a value with confidence by a caller
+        # the compiler cannot see (Python, or a method called on an untyped receiver): it takes
+        # any object and keeps the value, as a float parameter does (docs/language.md, §6).
+        entry_conversions = []
+        if not depth_budget:
+            for p, param in zip(params, ir_params):
+                if param.ctype not in _UNCHECKED_CTYPES:
+                    # The parameter keeps its name for callers; the body reads a typed local.
+                    sym = self.res.decls[id(p)]
+                    local = self.state.renamed[sym] = _ENTRY_PREFIX + param.name
+                    entry_conversions.append((local, param.ctype, param.name))
+                    param.ctype = "object"
         stmts = [ir.If([(ir.Bin("is", ir.Var(p.name), ir.Lit(None)), [ir.Assign(ir.Var(p.name), p.fresh_default,
                                                                                   body.span.line)])],
                        None, body.span.line) for p in ir_params if p.fresh_default is not None]
         # A `tensor` parameter that is not a typed memoryview is checked like one would be.
         declared = info.params if info is not None else [T.ANY] * len(params)
         stmts += [ir.ExprStmt(ir.Call(ir.Attr(ir.Var("_rtio"), "check_tensor"), [ir.Var(p.name)]), body.span.line)
-                  for p, pt in zip([q for q in ir_params], declared[1:] if method else declared)
-                  if pt == T.TENSOR and p.ctype != TENSOR_VIEW]
-        guarded = self.stack_guard and (nested or not isinstance(node, ast.FnDecl) or id(node) in self.recursive)
+                  for p, pt in zip(ir_params, declared) if pt == T.TENSOR and p.ctype != TENSOR_VIEW]
+        stmts += [ir.Assign(ir.Var(name), ir.Cast(ctype, ir.RtCall("_cf", "value_of", [ir.Var(given)]), checked=True,
+                                                  from_object=True), body.span.line)
+                  for name, ctype, given in entry_conversions]
+        guarded = self.stack_guard and (nested or always_guarded or not isinstance(node, ast.FnDecl)
+                                        or id(node) in self.recursive)
         stmts += self.block(body.body, function_body=True,
                             guard_at=guard_position(params, body.body) if guarded else None)
         # Falling off the end of a function whose result is a C value is an error; decided
         # from the inferred type even in untyped builds, so both builds behave the same.
         inferred_ret = info.ret if info is not None else T.ANY
         if inferred_ret.kind != "any" and T.ctype_of(inferred_ret) != "object" and flavor == "cpdef" and \
-                not (body.body and (always_exits(body.body[-1]) or isinstance(body.body[-1], ast.ExprStmt))):
+                not (body.body and (always_exits(body.body[-1], self.res.throwing)
+                                    or isinstance(body.body[-1], ast.ExprStmt))):
             stmts.append(ir.Raise(ir.RtCall("_rt", "missing_return", [ir.Lit(getattr(node, "name", name))]),
                                   body.span.end_line))
         header = []
@@ -190,12 +267,14 @@ class CallableLowering:
             header.append(ir.Scope("global", sorted(s.py_name for s in scope.globals_written), body.span.line))
         if scope.nonlocals:
             header.append(ir.Scope("nonlocal", sorted(s.py_name for s in scope.nonlocals), body.span.line))
-        param_names = {p.name for p in ir_params} | ({"self"} if method else set())
+        param_names = {p.name for p in ir_params} | {name for name, _, _ in entry_conversions} | \
+            ({"self"} if method else set())
         local_decls = []
         if self.typed:
             for sym in scope.symbols:
                 if sym.kind == "local" and sym.py_name not in param_names and sym not in scope.nonlocals:
                     local_decls.append((sym.py_name, self.sym_ctype(sym)))
+        local_decls.extend((name, ctype) for name, ctype, _ in entry_conversions)
         local_decls.extend((t, "object") for t in self.state.temps)
         ret_ctype = T.ctype_of(ret) if flavor == "cpdef" and self.typed else "object"
         if depth_budget:

@@ -25,6 +25,7 @@ from parso.python import tree as pytree
 
 from transpiler import ast
 from transpiler.diagnostics import CompileError
+from transpiler.layout import SOFT_LOOKAHEAD
 from transpiler.tokenizer import (SOFT_KEYWORDS, PrismTokenTypes as T, span_at,
                                   tokens_for_parser)
 
@@ -43,25 +44,28 @@ class Template(tree.Leaf):
     __slots__ = ()
 
 
+class MacroBody(tree.Leaf):
+    """A macro's raw `{ ... }` body; parsed only when the macro is expanded (transpiler.macros)."""
+    type = "macro_body"
+    __slots__ = ()
+
+
+_OPERATOR_TOKENS = (T.OP, T.BLOCK_OPEN, T.STRUCT_OPEN, T.GENERIC_OPEN, T.GENERIC_CLOSE, T.CLOSURE_OPEN,
+                    T.CLOSURE_EMPTY, T.DOT_OP)
 _LEAVES = {T.NAME: pytree.Name, T.NUMBER: pytree.Number, T.STRING: pytree.String,
            T.TEMPLATE: Template, T.NEWLINE: pytree.Newline, T.ENDMARKER: pytree.EndMarker,
-           T.OP: pytree.Operator, T.BLOCK_OPEN: pytree.Operator,
-           T.ASYNC_LAMBDA: pytree.Keyword}
-
-# Each soft keyword, with a test on the token after it; both this and the
-# parser state must agree before the word stops being a plain name.
-_SOFT_LOOKAHEAD = {
-    "uncertain": lambda t: t.type is T.NAME and t.string == "if",
-    "context": lambda t: t.type is T.NAME,
-    "shift": lambda t: t.type is T.NAME and t.string == "to",
-    "medium": lambda t: t.type is T.OP and t.string == "{",
-    "low": lambda t: t.type is T.OP and t.string == "{",
-    "to": lambda t: True,
-}
+           T.ASYNC_LAMBDA: pytree.Keyword, T.ASYNC_BLOCK: pytree.Keyword, T.FN_EXPR: pytree.Keyword,
+           T.TAG_IN: pytree.Keyword, T.MACRO_BODY: MacroBody,
+           **{kind: pytree.Operator for kind in _OPERATOR_TOKENS}}
 
 _TYPE_NAMES = {T.NAME: "identifier", T.NUMBER: "number", T.STRING: "string",
                T.TEMPLATE: "template string", T.NEWLINE: "end of line",
-               T.ENDMARKER: "end of file", T.BLOCK_OPEN: "'{'", T.ASYNC_LAMBDA: "'async'"}
+               T.ENDMARKER: "end of file", T.BLOCK_OPEN: "'{'", T.ASYNC_LAMBDA: "'async'",
+               T.ASYNC_BLOCK: "'async'", T.FN_EXPR: "'fn'", T.TAG_IN: "'in'", T.STRUCT_OPEN: "'{'",
+               T.GENERIC_OPEN: "'<'", T.GENERIC_CLOSE: "'>'", T.CLOSURE_OPEN: "'|'",
+               T.CLOSURE_EMPTY: "'||'", T.DOT_OP: "'.'", T.MACRO_BODY: "a macro body",
+               T.MACRO_VAR: "a macro parameter", T.MACRO_STR: "a macro parameter",
+               T.PASTE_NAME: "a pasted name"}
 
 
 @functools.lru_cache(maxsize=None)
@@ -116,9 +120,10 @@ class _PrismParser(BaseParser):
             if word is not None:
                 if tok.string not in SOFT_KEYWORDS:
                     return word
-                nxt = self._tokens[self._index + 1] if self._index + 1 < len(self._tokens) else None
-                if (nxt is not None and _SOFT_LOOKAHEAD[tok.string](nxt)
-                        and self._acceptable(word)):
+                tokens, i = self._tokens, self._index
+                nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+                after = tokens[i + 2] if i + 2 < len(tokens) else None
+                if nxt is not None and SOFT_LOOKAHEAD[tok.string](nxt, after) and self._acceptable(word):
                     return word
         return tok.type
 

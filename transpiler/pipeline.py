@@ -1,7 +1,9 @@
 """The compiler's stages, in order. Everything that turns Prism into Cython goes through here.
 
     source --parser.parse_module--> ast.Module
-           --resolve.resolve------> Resolution     (names)
+           --macros.expand_macros-> ast.Module     (macro invocations expanded)
+           --modules.locate_imports-> imports      (where each import comes from)
+           --resolve.resolve------> Resolution     (names, the struct/trait table)
            --infer.infer----------> Typing         (types)
            --check.check----------> warnings       (static errors raise)
            --lower.lower----------> ir.Module      (view models)
@@ -23,7 +25,9 @@ from transpiler.diagnostics import CompileError
 from transpiler.hoist import hoist_module
 from transpiler.infer import infer
 from transpiler.lower import lower
-from transpiler.parser import parse_module
+from transpiler.macros import expand_macros, expansion_note
+from transpiler.modules import locate_imports
+from transpiler.parser import _decode, parse_module
 from transpiler.render import render_module
 from transpiler.resolve import resolve
 
@@ -111,10 +115,20 @@ def _check_nesting(module: ast.Module) -> None:
 
 def _analyse(source, path: str):
     module = parse_module(source, path)
-    _check_nesting(module)
-    resolution = resolve(module)
-    typing = infer(module, resolution)
-    warnings = check(module, resolution, typing)
+    try:
+        module = expand_macros(module, _decode(source))
+        _check_nesting(module)
+        resolution = resolve(module, locate_imports(module))
+        typing = infer(module, resolution)
+        warnings = resolution.warnings + check(module, resolution, typing)
+        warnings.sort(key=lambda w: (w.span.line, w.span.col) if w.span is not None else (0, 0))
+    except CompileError as e:
+        note = expansion_note(e.span)
+        if note is not None and e.help is None:
+            e.help = note
+        elif note is not None:
+            e.help = f"{e.help} ({note})"
+        raise
     return module, resolution, typing, warnings
 
 

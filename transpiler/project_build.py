@@ -31,6 +31,7 @@ from pathlib import Path
 import click
 
 from transpiler.build import BuildOptions, extension_suffix, write_if_changed
+from transpiler.diagnostics import from_record, render
 from transpiler.project import Project
 
 MANIFEST_NAME = ".prism-build.json"
@@ -142,8 +143,10 @@ def build_project(project: Project, debug=False, verbose=False, profile_generate
         rel_dir = src.parent.relative_to(project.src.resolve())
         out_dir = target / rel_dir
         out_dir.mkdir(parents=True, exist_ok=True)
-        for warning in result["warnings"]:
-            click.echo(f"{_rel(src)}:{warning}", err=True)
+        if result["warnings"]:
+            text = src.read_text(encoding="utf-8", errors="replace")
+            for warning in result["warnings"]:
+                click.echo(render(from_record(warning), text, _rel(src), "warning"), err=True)
         so_name = module + extension_suffix()
         write_if_changed(Path(result["extension"]), out_dir / so_name)
         if Path(result["pyx"]).is_file():
@@ -179,11 +182,11 @@ def _build_one(job):
     """Worker: build one module; returns ("ok", result dict, src) or ("error", rendered text, src)."""
     src, module, options = job
     from transpiler.build import InternalCompilerError, as_compile_error, build_module
-    from transpiler.diagnostics import CompileError, render
+    from transpiler.diagnostics import CompileError, record, render
     try:
         r = build_module(src, module, options)
         return "ok", {"extension": str(r.extension), "pyx": str(r.pyx), "cached": r.cached,
-                      "warnings": list(r.warnings)}, src
+                      "warnings": [record(w) for w in r.warnings]}, src
     except CompileError as exc:
         return "error", render(exc, src.read_text(encoding="utf-8", errors="replace"), _rel(src)), src
     except InternalCompilerError as exc:

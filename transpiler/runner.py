@@ -136,6 +136,13 @@ def run_with_big_stack(fn):
 
 
 def call_main(module) -> None:
+    """After the top level: print the program's result (the value of its final top-level
+    expression statement, when not null, as the original `prism FILE` does), then call
+    `fn main()` if there is one."""
+    result = getattr(module, "__prism_result__", None)
+    if result is not None:
+        from prism_runtime.core import to_str
+        print(to_str(result))
     main = getattr(module, "__prism_main__", None)
     if main is None:
         return

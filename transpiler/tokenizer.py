@@ -1,12 +1,10 @@
 """Prism tokenizer: source text -> parso-style tokens for `transpiler.parser`.
 
-Two stages. `_lex` cuts the text into significant tokens, each carrying the
-whitespace and comments before it as its `prefix` (so the concrete tree is
-lossless). `_layout` then decides statement termination: it turns some of
-the newlines hidden in prefixes into NEWLINE tokens, inserts zero-width
-NEWLINEs before `}` and the end of file, tracks brackets, and retypes the
-two tokens the LL(1) grammar needs to see as distinct (`{` after `=>`,
-`async` before `(`).
+Two stages. `_lex` (here) cuts the text into significant tokens, each
+carrying the whitespace and comments before it as its `prefix` (so the
+concrete tree is lossless). `transpiler.layout` then decides statement
+termination and retypes the tokens whose meaning depends on their
+neighbours (see its docstring).
 
 A lexical error does not raise at once: it becomes a final ERRORTOKEN
 carrying the CompileError, so the parser reports whichever error comes
@@ -43,6 +41,22 @@ class PrismTokenTypes(Enum):
     # `async` directly before `(`: keeps `async fn` and `async (x) => ..`
     # apart at statement start, which LL(1) cannot do on one keyword.
     ASYNC_LAMBDA = TokenType('ASYNC_LAMBDA')
+    # The rest are decided by `transpiler.layout` from the tokens around them, where
+    # one spelling has two meanings that LL(1) cannot tell apart.
+    ASYNC_BLOCK = TokenType('ASYNC_BLOCK')      # `async` before `~` or `{`: a task block
+    FN_EXPR = TokenType('FN_EXPR')              # `fn` before `(`: an anonymous function or fn type
+    TAG_IN = TokenType('TAG_IN')                # `in` starting a context-tagged value `in "a" 0.8`
+    CLOSURE_OPEN = TokenType('CLOSURE_OPEN')    # the `|` opening closure parameters `|a, b| e`
+    CLOSURE_EMPTY = TokenType('CLOSURE_EMPTY')  # `||` opening a closure without parameters
+    STRUCT_OPEN = TokenType('STRUCT_OPEN')      # the `{` of a struct literal `Point { x: 1 }`
+    GENERIC_OPEN = TokenType('GENERIC_OPEN')    # `<` of type arguments or parameters
+    GENERIC_CLOSE = TokenType('GENERIC_CLOSE')  # its `>`
+    DOT_OP = TokenType('DOT_OP')                # ` . ` with spaces: the overloadable dot operator
+    MACRO_BODY = TokenType('MACRO_BODY')        # a macro's whole `{ ... }` body, raw (expanded later)
+    # Macro parameters inside a macro body: `$p`, `#$p` (its text), `a_${p}_b` (pasted name).
+    MACRO_VAR = TokenType('MACRO_VAR')
+    MACRO_STR = TokenType('MACRO_STR')
+    PASTE_NAME = TokenType('PASTE_NAME')
     ERRORTOKEN = TokenType('ERRORTOKEN')
 
 
@@ -69,25 +83,16 @@ def _error_token(error: CompileError, pos: tuple[int, int], prefix: str) -> Erro
 
 
 KEYWORDS = frozenset("""let const fn async await return if else while for in break
-continue match try catch finally throw defer import from as struct true false
+continue try catch finally throw defer import from as struct true false
 null""".split())
-SOFT_KEYWORDS = frozenset("context shift to uncertain medium low".split())
+# Keywords only where the grammar needs them (and the word after them agrees, see
+# `layout.SOFT_LOOKAHEAD`); elsewhere plain names: `let match = 1`, `context.current()`.
+SOFT_KEYWORDS = frozenset("""context shift to uncertain medium low match trait impl operator
+macro module export verify against sources promise""".split())
 
 # Longest first so that a plain prefix scan finds the longest match.
-OPERATORS = sorted("""~> ~?? ~||> ~@> <~ ~ => -> .. ..= . , : ; ( ) [ ] { } # == !=
-<= >= < > = += -= *= /= %= + - * / % ** && || ! ?""".split(), key=len, reverse=True)
-
-# A newline after one of these never ends a statement: the expression or
-# declaration is visibly unfinished.
-_NO_END_OPS = frozenset(""", ( [ { . : = += -= *= /= %= => -> + - * / % ** == != < <=
-> >= && || ! ~> ~?? ~||> ~@> <~ ~ .. ..=""".split())
-_NO_END_KEYWORDS = frozenset("""let const fn async await if else while for in match try
-catch finally throw defer import from as struct""".split())
-# A line starting with one of these continues the previous line.
-_CONTINUE_OPS = frozenset(". && || ~> ~?? ~||> ~@>".split())
-_CONTINUE_KEYWORDS = frozenset("else catch finally".split())
-
-_CLOSERS = {")": "(", "]": "[", "}": "{"}
+OPERATORS = sorted("""~> ~?? ~||> ~@> <~ ~ => -> .. ..= ... . , : :: ; ( ) [ ] { } # == !=
+<= >= < > = += -= *= /= %= + - * / % ** && || ! ? & |""".split(), key=len, reverse=True)
 
 _NUMBER_RE = re.compile(r"""
     0[xX](?:_?[0-9a-fA-F])+
@@ -96,6 +101,8 @@ _NUMBER_RE = re.compile(r"""
   | [0-9](?:_?[0-9])*(?:\.[0-9](?:_?[0-9])*)?(?:[eE][+-]?[0-9](?:_?[0-9])*)?
 """, re.VERBOSE)
 _NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# A name with macro parameters pasted in: `get_${field}`, `${a}_${b}`.
+_PASTE_RE = re.compile(r"(?:[A-Za-z_]|\$\{[A-Za-z_][A-Za-z0-9_]*\})(?:[A-Za-z0-9_]|\$\{[A-Za-z_][A-Za-z0-9_]*\})*")
 _WORD_RE = re.compile(r"[\w.]*")
 
 _SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "0": "\0", "\\": "\\",
@@ -294,9 +301,21 @@ def _lex(src: str, start: tuple[int, int]) -> list:
                 word = _WORD_RE.match(src, i).group()
                 err = CompileError(f"invalid number literal '{word}'", span_at(pos, len(word)))
             kind = T.NUMBER
-        elif c.isascii() and (c.isalpha() or c == "_"):
-            j = _NAME_RE.match(src, i).end()
-            kind = T.NAME
+        elif c.isascii() and (c.isalpha() or c == "_") or src.startswith("${", i):
+            m = _PASTE_RE.match(src, i)
+            if m is None:
+                err = CompileError("expected a macro parameter name after '${'", span_at(pos, 2))
+            else:
+                j = m.end()
+                kind = T.PASTE_NAME if "${" in m.group() else T.NAME
+        elif c == "$" or src.startswith("#$", i):
+            start = i + (2 if c == "#" else 1)
+            m = _NAME_RE.match(src, start)
+            if m is None:
+                err = CompileError("expected a macro parameter name after '$'", span_at(pos))
+            else:
+                j = m.end()
+                kind = T.MACRO_STR if c == "#" else T.MACRO_VAR
         elif c in "\"'":
             j = i + 1
             while True:
@@ -344,122 +363,11 @@ def _lex(src: str, start: tuple[int, int]) -> list:
         i = j
 
 
-def _is(tok, kind: PrismTokenTypes, *strings: str) -> bool:
-    return tok is not None and tok.type is kind and (not strings or tok.string in strings)
-
-
-def _continues(raw: list, k: int) -> bool:
-    """Does raw[k], at the start of a line, continue the previous statement?"""
-    t = raw[k]
-    nxt = raw[k + 1] if k + 1 < len(raw) else None
-    if t.type is T.OP:
-        return t.string in _CONTINUE_OPS
-    if t.type is T.NAME:
-        if t.string in _CONTINUE_KEYWORDS:
-            return True
-        if t.string == "shift":
-            return _is(nxt, T.NAME, "to")
-        if t.string in ("medium", "low"):
-            return _is(nxt, T.OP, "{")
-    return False
-
-
-def _layout(raw: list, expression: bool) -> list:
-    """Insert NEWLINE tokens, check brackets, retype `{` after `=>` and `async (`."""
-    out: list = []
-    # Each entry is (open char, its token); an expression (template `${}`)
-    # starts inside a virtual paren so that its newlines never count.
-    stack: list = [("(", None)] if expression else []
-    prev = None             # last emitted token
-    angle = 0               # open `<` of generic types, see below
-
-    def can_end(tok) -> bool:
-        if tok is None or tok.type is T.NEWLINE:
-            return False
-        if tok.type is T.OP:
-            return tok.string not in _NO_END_OPS or getattr(tok, "closes_generic", False)
-        if tok.type is T.BLOCK_OPEN:
-            return False
-        if tok.type is T.NAME:
-            return tok.string not in _NO_END_KEYWORDS
-        return True
-
-    for k, t in enumerate(raw):
-        if t.type is T.ERRORTOKEN:
-            out.append(t)
-            return out
-        prefix = t.prefix
-        top = stack[-1][0] if stack else None
-        if (t.newline_at >= 0 and top in (None, "{") and can_end(prev)
-                and not (prev.type is T.OP and prev.string == ";")
-                and not _continues(raw, k)):
-            a = t.newline_at
-            nl = "\n"
-            if a > 0 and prefix[a - 1] == "\r":
-                a, nl = a - 1, "\r\n"
-            pos = t.newline_pos if nl == "\n" else (t.newline_pos[0], t.newline_pos[1] - 1)
-            prev = Token(T.NEWLINE, nl, pos, prefix[:a])
-            out.append(prev)
-            prefix = prefix[a + len(nl):]
-            angle = 0
-        kind, s = t.type, t.string
-        if kind is T.ENDMARKER:
-            # The innermost open bracket is the one most likely forgotten.
-            for opener, tok in reversed(stack):
-                if tok is not None:
-                    err = CompileError(f"unclosed '{opener}'", span_at(tok.start_pos))
-                    out.append(_error_token(err, t.start_pos, prefix))
-                    return out
-            if not expression and can_end(prev) and not _is(prev, T.OP, ";"):
-                out.append(Token(T.NEWLINE, "", t.start_pos, prefix))
-                prefix = ""
-            out.append(Token(T.ENDMARKER, "", t.start_pos, prefix))
-            return out
-        if kind is T.OP and s in _CLOSERS:
-            if not stack or stack[-1][0] != _CLOSERS[s] or (stack[-1][1] is None):
-                err = CompileError(f"mismatched '{s}'", span_at(t.start_pos))
-                if stack and stack[-1][1] is not None:
-                    err.help = f"the last open bracket is the '{stack[-1][0]}' at " \
-                               f"{stack[-1][1].start_pos[0]}:{stack[-1][1].start_pos[1] + 1}"
-                out.append(_error_token(err, t.start_pos, prefix))
-                return out
-            stack.pop()
-            if s == "}" and prev is not None and prev.type not in (T.NEWLINE, T.BLOCK_OPEN) \
-                    and not _is(prev, T.OP, ";", "{"):
-                out.append(Token(T.NEWLINE, "", t.start_pos, prefix))
-                prefix = ""
-        tok = Token(kind, s, t.start_pos, prefix)
-        if kind is T.OP and s in "([{":
-            if s == "{" and _is(prev, T.OP, "=>"):
-                tok = Token(T.BLOCK_OPEN, s, t.start_pos, prefix)
-            stack.append((s, tok))
-        elif kind is T.NAME and s == "async" and k + 1 < len(raw) and _is(raw[k + 1], T.OP, "("):
-            tok = Token(T.ASYNC_LAMBDA, s, t.start_pos, prefix)
-        elif kind is T.OP and s in (";", "=", "{"):
-            angle = 0
-        # `HashMap<K, V>` at the end of a line must end the statement even
-        # though `>` usually continues one: a `<` right after a type-position
-        # name opens a generic, and its `>` may end the line.
-        if kind is T.OP and s == "<" and len(out) >= 2 and _is(out[-1], T.NAME) \
-                and (_is(out[-2], T.OP, ":", "->", "<") or (angle and _is(out[-2], T.OP, ","))):
-            angle += 1
-        elif kind is T.OP and s == ">" and angle:
-            angle -= 1
-            tok = _GenericClose(*tok)
-        out.append(tok)
-        prev = tok
-    raise AssertionError("lexer output lacks ENDMARKER")  # pragma: no cover
-
-
-class _GenericClose(Token):
-    """A `>` that closes generic type arguments, so it may end a line."""
-    closes_generic = True
-
-
 def tokens_for_parser(source: str, start: tuple[int, int] = (1, 0),
                       expression: bool = False) -> list:
     """Tokens ready for the parser; may end in an ErrorToken instead of ENDMARKER."""
-    return _layout(_lex(source, start), expression)
+    from transpiler.layout import layout
+    return layout(_lex(source, start), expression)
 
 
 def tokenize(source: str, start: tuple[int, int] = (1, 0), expression: bool = False) -> list:

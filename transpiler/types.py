@@ -13,7 +13,7 @@ from typing import Optional
 
 @dataclass(frozen=True)
 class Type:
-    kind: str                       # int float bool string null any array map struct fn tensor bottom
+    kind: str                       # int float bool string null any array map struct fn tensor error bottom
     element: Optional["Type"] = None   # array element
     name: Optional[str] = None      # struct name
     conf: bool = False
@@ -35,6 +35,7 @@ ANY = Type("any")
 MAP = Type("map")
 TENSOR = Type("tensor")
 FN = Type("fn")
+ERROR = Type("error")              # an error value: message, code, confidence, context
 BOTTOM = Type("bottom")            # "no information yet" during fixed-point inference
 
 
@@ -56,9 +57,10 @@ def plain(t: Type) -> Type:
 
 NUMERIC = ("int", "float")
 _PRIMITIVE_NAMES = {
-    "int": INT, "i64": INT, "float": FLOAT, "f64": FLOAT, "bool": BOOL,
-    "string": STRING, "str": STRING, "null": NULL, "any": ANY, "tensor": TENSOR,
-    "HashMap": MAP, "map": MAP, "object": MAP,
+    "int": INT, "i64": INT, "i32": INT, "integer": INT,
+    "float": FLOAT, "f64": FLOAT, "f32": FLOAT, "number": FLOAT,
+    "bool": BOOL, "boolean": BOOL, "string": STRING, "str": STRING, "null": NULL, "any": ANY,
+    "tensor": TENSOR, "HashMap": MAP, "map": MAP, "object": MAP, "Map": MAP, "error": ERROR,
 }
 
 
@@ -85,8 +87,8 @@ def accepts(declared: Type, actual: Type) -> bool:
     """May a value of type `actual` be stored where `declared` is expected?"""
     if declared.kind == "any" or actual.kind in ("any", "bottom"):
         return True
-    if declared.kind == "float" and actual.kind == "int":
-        return True
+    if declared.kind in ("float", "int") and actual.kind in ("int", "bool"):
+        return True                 # widening, as in Python and C: true is 1, an int a float
     if actual.kind == "null":
         return declared.kind not in ("int", "float", "bool")
     if declared.kind == "array" and actual.kind == "array":

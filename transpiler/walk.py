@@ -1,21 +1,26 @@
 """Generic traversal of the AST, shared by the passes.
 
-`children` yields a node's direct child nodes in field order, `descendants`
-every node below some roots (used by `callgraph` and `lower` to search
-subtrees); `context_parts` gives the
-expressions and blocks of the three context statements, which `resolve`,
-`infer` and `check` each visit the same way:
+`Visitor` is the passes' base class (as `ast.NodeVisitor` is Python's):
+`visit(node)` calls `visit_<ClassName>(node)` when the pass defines it, else
+`generic_visit(node)`, which visits the node's children in field order. A new
+node kind is therefore written once in `ast.py`/`build_ast.py`, and a pass
+only mentions it where it gives it a meaning.
 
-    in ctx { a }                      -> ([ctx], [{ a }])
-    uncertain if x { a } low { b }    -> ([x], [{ a }, { b }])
+    class CountCalls(Visitor):
+        def __init__(self): self.n = 0
+        def visit_Call(self, node):
+            self.n += 1
+            self.generic_visit(node)     # and the calls in its arguments
+
+`children` yields a node's direct child nodes in field order (strings and
+other plain values are skipped, tuples are entered), `descendants` every node
+below some roots.
 """
 from __future__ import annotations
 
 from typing import Iterator
 
 from transpiler import ast
-
-CONTEXT_STATEMENTS = (ast.InBlock, ast.ContextShift, ast.Uncertain)
 
 
 def children(node) -> Iterator[ast.Node]:
@@ -40,10 +45,28 @@ def descendants(roots, skip: tuple = ()) -> Iterator[ast.Node]:
             stack.extend(children(node))
 
 
-def context_parts(s) -> tuple:
-    """(expressions, blocks) of an `in`, `shift to` or `uncertain if` statement, in source order."""
-    if isinstance(s, ast.InBlock):
-        return [s.context], [s.body]
-    if isinstance(s, ast.ContextShift):
-        return [], [seg.body for seg in s.segments]
-    return [s.subject], [b for b in (s.high, s.medium, s.low) if b is not None]
+class Visitor:
+    """Dispatch on the node's class name; see the module docstring."""
+
+    _dispatch: dict = {}
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls._dispatch = {}
+
+    def visit(self, node):
+        kind = type(node)
+        method = self._dispatch.get(kind)
+        if method is None:
+            method = getattr(type(self), "visit_" + kind.__name__, None) or type(self).generic_visit
+            self._dispatch[kind] = method
+        return method(self, node)
+
+    def generic_visit(self, node):
+        for child in children(node):
+            self.visit(child)
+
+    def visit_all(self, nodes):
+        for node in nodes:
+            if node is not None:
+                self.visit(node)

@@ -115,9 +115,9 @@ def test_build_executable_noop_and_rebuild(tmp_path):
 
 def test_compile_error_is_reported(tmp_path):
     cache = tmp_path / "cache"
-    root = make_project(tmp_path, "fn main() {\n    print(undefined_name)\n}\n")
+    root = make_project(tmp_path, "fn main() {\n    print(1 ~> 1.5)\n}\n")
     out = prism(["build"], root, cache)
-    assert out.returncode == 1 and "undefined name 'undefined_name'" in out.stderr and "Traceback" not in out.stderr
+    assert out.returncode == 1 and "confidence 1.5 is outside [0, 1]" in out.stderr and "Traceback" not in out.stderr
 
 
 def test_pgo_missing_data_message(tmp_path):

@@ -54,11 +54,12 @@ def test_closure_write_marks_nonlocal():
     assert [sym.name for sym in lam_scopes[0].nonlocals] == ["n"]
 
 
-def test_undefined_name_suggests_close_match():
-    with pytest.raises(CompileError) as err:
-        analyse("let total = 1\nprint(totl)")
-    assert err.value.message == "undefined name 'totl'"
-    assert err.value.help == "did you mean 'total'?"
+def test_undefined_name_is_a_warning_that_suggests_a_close_match():
+    _, res, _ = analyse("let total = 1\nprint(totl)")
+    [warning] = res.warnings
+    assert warning.message == "undefined name 'totl'"
+    assert warning.help == "did you mean 'total'?"
+    assert (warning.span.line, warning.span.col) == (2, 7)
 
 
 def test_keyword_names_are_mangled():

@@ -153,7 +153,7 @@ def test_positions_are_line_and_zero_based_col():
     ('"a\\qb"', "1:3: unknown escape sequence '\\q'"),
     ('"\\u{110000}"', "1:2: invalid unicode escape"),
     ("a @ b", "1:3: unexpected character '@'"),
-    ("a $ b", "1:3: unexpected character '$'"),
+    ("a $ b", "1:3: expected a macro parameter name after '$'"),
     ("a \\ b", "1:3: unexpected character '\\'"),
     ("a \x00", "1:3: unexpected character 'U+0000'"),
     ("x = é", "1:5: unexpected character 'é'"),
