@@ -1,0 +1,302 @@
+"""Typed stubs (`.pyi`) for a compiled Prism module, from the compiler's own inference.
+
+Input: what `pipeline.analyse` computes (`ast.Module`, `resolve.Resolution`,
+`infer.Typing`) and the source text. Output: `StubModule`, a view model that
+`templates/module.pyi.j2` renders (through `render.render_stub`); no Python
+text is assembled here. Called by `pipeline` (every transpile carries its
+stub); written by `build` (next to a cached module), `cli` (`prismc`) and
+`setuptools_ext` (`prismize`).
+
+What Python callers get, per Prism type (`types.Type` kinds):
+
+    int float bool string null   int float bool str None
+    [T]                          list[T]
+    map / object literal         dict[str, Any]
+    struct S                     class S (fields, __init__, new, methods)
+    fn(...) -> R                 Callable[..., Any]
+    tensor                       numpy.typing.NDArray[numpy.floating[Any]]
+    any, and any kind not known  Any          (so kinds added later degrade, never fail)
+    a value that may carry confidence: T | Conf[T]   (Conf from prism_runtime.confidence)
+
+Choices:
+- The `//` comment block right above a declaration (above its `#[...]`
+  attributes too) becomes its docstring; the block at the top of the file,
+  when it documents no declaration, the module's.
+- A literal default is written as itself (`b: int = 2`); any other default is
+  `...`: it is evaluated when the call omits the argument.
+- A top-level `const` is `Final`. Imported names are not re-exported.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from transpiler import ast
+from transpiler.escape import ident
+
+# What a Python caller sees for each type kind that maps to a plain name.
+_NAMED_KINDS = {"int": "int", "float": "float", "bool": "bool", "string": "str", "null": "None"}
+_NO_DEFAULT = object()
+ELLIPSIS = object()                 # a default that is evaluated when the call omits the argument
+
+
+@dataclass(frozen=True)
+class PyType:
+    """A Python type expression: `head` alone (`int`), `head[args]` (`list[int]`), or a union
+    when head is "|". Rendered by the template's `pytype` macro."""
+    head: str
+    args: tuple = ()
+
+
+ANY = PyType("Any")
+NONE = PyType("None")
+
+
+@dataclass
+class StubParam:
+    name: str
+    type: PyType
+    default: Any = _NO_DEFAULT     # a literal value, or ELLIPSIS for "evaluated when omitted"
+
+    @property
+    def has_default(self) -> bool:
+        return self.default is not _NO_DEFAULT
+
+    @property
+    def literal_default(self) -> bool:
+        return self.default is not ELLIPSIS and self.has_default
+
+
+@dataclass
+class StubFunction:
+    name: str
+    params: list                    # list[StubParam], without `self`
+    returns: PyType
+    doc: Optional[str] = None
+    is_async: bool = False
+
+
+@dataclass
+class StubVariable:
+    name: str
+    type: PyType
+    doc: Optional[str] = None
+    final: bool = False
+
+
+@dataclass
+class StubClass:
+    name: str
+    fields: list                    # list[StubVariable]
+    init_params: list               # list[StubParam]
+    methods: list                   # list[StubFunction]
+    doc: Optional[str] = None
+
+
+@dataclass
+class StubModule:
+    source_path: str
+    doc: Optional[str]
+    members: list = field(default_factory=list)     # StubClass | StubFunction | StubVariable, source order
+    typing_names: list = field(default_factory=list)  # names imported from `typing`
+    uses_conf: bool = False
+    uses_numpy: bool = False
+
+
+# ---------------------------------------------------------------- types
+
+class _TypeMapper:
+    """Prism types to Python type expressions; records which imports the stub needs."""
+
+    def __init__(self, struct_names: dict):
+        self.struct_names = struct_names        # Prism struct name -> Python class name
+        self.typing_names: set = set()
+        self.uses_conf = False
+        self.uses_numpy = False
+
+    def of(self, t) -> PyType:
+        plain = self._plain(t)
+        if getattr(t, "conf", False) and plain.head not in ("Any", "None"):
+            self.uses_conf = True
+            return union(plain, PyType("Conf", (plain,)))
+        return plain
+
+    def _plain(self, t) -> PyType:
+        kind = getattr(t, "kind", None)
+        if kind in _NAMED_KINDS:
+            return PyType(_NAMED_KINDS[kind])
+        if kind == "array":
+            return PyType("list", (self.of(getattr(t, "element", None)),))
+        if kind == "map":
+            value = getattr(t, "element", None)
+            return PyType("dict", (PyType("str"), self.of(value) if value is not None else self.any()))
+        if kind == "struct" and getattr(t, "name", None) in self.struct_names:
+            return PyType(self.struct_names[t.name])
+        if kind == "fn":
+            self.typing_names.add("Callable")
+            return PyType("Callable", (PyType("..."), self.any()))
+        if kind == "tensor":
+            self.uses_numpy = True
+            return PyType("numpy.typing.NDArray", (PyType("numpy.floating", (self.any(),)),))
+        return self.any()
+
+    def any(self) -> PyType:
+        self.typing_names.add("Any")
+        return ANY
+
+
+def union(*members: PyType) -> PyType:
+    return PyType("|", tuple(members))
+
+
+# ---------------------------------------------------------------- docstrings
+
+class _Comments:
+    """The `//` comment blocks of a source, by the line each one documents."""
+
+    def __init__(self, source: str):
+        self.lines = source.splitlines()
+
+    def _is_comment(self, index: int) -> bool:
+        return 0 <= index < len(self.lines) and self.lines[index].lstrip().startswith("//")
+
+    def above(self, line: int) -> Optional[str]:
+        """The block ending right above 1-based `line`, skipping `#[...]` attribute lines."""
+        index = line - 2
+        while 0 <= index < len(self.lines) and self.lines[index].lstrip().startswith("#["):
+            index -= 1
+        end = index
+        while self._is_comment(index):
+            index -= 1
+        return self._text(index + 1, end + 1)
+
+    def leading(self, declaration_lines: set) -> Optional[str]:
+        """The block at the top of the file, unless it is a declaration's own."""
+        end = 0
+        while self._is_comment(end):
+            end += 1
+        following = end + 1                     # the 1-based line after the block
+        while following - 1 < len(self.lines) and self.lines[following - 1].lstrip().startswith("#["):
+            following += 1
+        if following in declaration_lines:
+            return None
+        return self._text(0, end)
+
+    def _text(self, start: int, end: int) -> Optional[str]:
+        if start >= end:
+            return None
+        body = []
+        for raw in self.lines[start:end]:
+            text = raw.lstrip()[2:]
+            text = text.lstrip("/")             # `///` doc comments read the same
+            body.append(text[1:] if text.startswith(" ") else text)
+        doc = "\n".join(body).strip()
+        return doc or None
+
+
+# ---------------------------------------------------------------- module
+
+class _StubBuilder:
+    def __init__(self, module: ast.Module, resolution, typing, source: str):
+        self.module = module
+        self.res = resolution
+        self.ty = typing
+        self.comments = _Comments(source)
+        struct_names = {name: self._py_name(decl, name) for name, decl in getattr(resolution, "structs", {}).items()}
+        self.types = _TypeMapper(struct_names)
+
+    def _py_name(self, decl, fallback: str) -> str:
+        symbol = self.res.decls.get(id(decl))
+        return getattr(symbol, "py_name", None) or ident(fallback)
+
+    def build(self) -> StubModule:
+        members, seen = [], set()
+        for stmt in self.module.body:
+            member = self.member(stmt)
+            if member is None or member.name in seen:
+                continue                        # a redeclared `let` is one variable (its widened type)
+            seen.add(member.name)
+            members.append(member)
+        declaration_lines = {stmt.span.line for stmt in self.module.body
+                             if isinstance(stmt, (ast.FnDecl, ast.StructDecl, ast.Let))}
+        stub = StubModule(self.module.path, self.comments.leading(declaration_lines), members)
+        stub.typing_names = sorted(self.types.typing_names | ({"Final"} if any(
+            isinstance(m, StubVariable) and m.final for m in members) else set()))
+        stub.uses_conf, stub.uses_numpy = self.types.uses_conf, self.types.uses_numpy
+        return stub
+
+    def member(self, stmt):
+        if isinstance(stmt, ast.FnDecl):
+            if self.res.top_functions.get(stmt.name) is not stmt:
+                return None                     # a later declaration of the same name wins
+            return self.function(stmt, self._py_name(stmt, stmt.name), method=False)
+        if isinstance(stmt, ast.StructDecl):
+            return self.struct(stmt)
+        if isinstance(stmt, ast.Let):
+            symbol = self.res.decls.get(id(stmt))
+            if symbol is None:
+                return None
+            return StubVariable(symbol.py_name, self.types.of(self.ty.sym(symbol)),
+                                self.comments.above(stmt.span.line), final=stmt.is_const)
+        return None
+
+    def function(self, fn: ast.FnDecl, name: str, method: bool) -> StubFunction:
+        info = self.ty.functions.get(id(fn))
+        param_types = list(getattr(info, "params", None) or [])
+        params = []
+        for index, param in enumerate(fn.params):
+            if method and index == 0:
+                continue                        # `self`
+            ptype = param_types[index] if index < len(param_types) else None
+            params.append(self.param(self._py_name(param, param.name), ptype, param.default))
+        returns = self.types.of(info.ret) if info is not None and not fn.is_async else self.types.any()
+        return StubFunction(name, params, returns, self.comments.above(fn.span.line), fn.is_async)
+
+    def param(self, name: str, ptype, default) -> StubParam:
+        pytype = self.types.of(ptype)
+        if default is None:
+            return StubParam(name, pytype)
+        value = _literal_value(default)
+        if value is None and not isinstance(default, ast.NullLit):
+            return StubParam(name, pytype, ELLIPSIS)
+        if isinstance(value, _Null):
+            value = None
+            if pytype.head not in ("Any", "None"):
+                pytype = union(pytype, NONE)     # `s: string = null` takes None from Python too
+        return StubParam(name, pytype, value)
+
+    def struct(self, decl: ast.StructDecl) -> StubClass:
+        name = self._py_name(decl, decl.name)
+        info = self.ty.structs.get(decl.name)
+        field_types = {fname: ftype for fname, ftype, _ in getattr(info, "fields", ())}
+        fields, init_params = [], []
+        for fdecl in decl.fields:
+            pyname = ident(fdecl.name)
+            fields.append(StubVariable(pyname, self.types.of(field_types.get(fdecl.name)),
+                                       self.comments.above(fdecl.span.line)))
+            init_params.append(self.param(pyname, field_types.get(fdecl.name), fdecl.default))
+        methods = [self.function(m, ident(m.name), method=True) for m in decl.methods]
+        return StubClass(name, fields, init_params, methods, self.comments.above(decl.span.line))
+
+
+class _Null:
+    """A literal `null` default (None itself means "not a literal")."""
+
+
+def _literal_value(e):
+    if isinstance(e, ast.NullLit):
+        return _Null()
+    if isinstance(e, (ast.IntLit, ast.StringLit, ast.BoolLit)):
+        return e.value
+    if isinstance(e, ast.FloatLit):
+        return e.value if math.isfinite(e.value) else None
+    if isinstance(e, ast.Unary) and e.op == "-" and isinstance(e.operand, (ast.IntLit, ast.FloatLit)):
+        inner = _literal_value(e.operand)
+        return -inner if inner is not None else None
+    return None
+
+
+def stub_module(module: ast.Module, resolution, typing, source: str) -> StubModule:
+    """The stub view model of one analysed module (see the module docstring)."""
+    return _StubBuilder(module, resolution, typing, source).build()
