@@ -106,7 +106,7 @@ class StubModule:
 
 # ---------------------------------------------------------------- types
 
-class _TypeMapper:
+class TypeMapper:
     """Prism types to Python type expressions; records which imports the stub needs."""
 
     def __init__(self, struct_names: dict):
@@ -204,7 +204,7 @@ class _StubBuilder:
         self.ty = typing
         self.comments = _Comments(source)
         struct_names = {name: self._py_name(decl, name) for name, decl in getattr(resolution, "structs", {}).items()}
-        self.types = _TypeMapper(struct_names)
+        self.types = TypeMapper(struct_names)
 
     def _py_name(self, decl, fallback: str) -> str:
         symbol = self.res.decls.get(id(decl))
