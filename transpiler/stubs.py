@@ -25,9 +25,14 @@ Choices:
 - A literal default is written as itself (`b: int = 2`); any other default is
   `...`: it is evaluated when the call omits the argument.
 - A top-level `const` is `Final`. Imported names are not re-exported.
+- A top-level name mangled away from a reserved word (`main` -> `_pu_main`) is
+  stubbed under both names, as the module publishes both, where Python can
+  spell the Prism name (`main`, but not `class`).
 """
 from __future__ import annotations
 
+import builtins
+import keyword
 import math
 from dataclasses import dataclass, field
 from typing import Any, Optional
@@ -49,7 +54,6 @@ class PyType:
     args: tuple = ()
 
 
-ANY = PyType("Any")
 NONE = PyType("None")
 
 
@@ -80,9 +84,8 @@ class StubFunction:
 @dataclass
 class StubVariable:
     name: str
-    type: PyType
+    type: PyType                    # `Final[T]` for a top-level const
     doc: Optional[str] = None
-    final: bool = False
 
 
 @dataclass
@@ -95,31 +98,46 @@ class StubClass:
 
 
 @dataclass
+class StubAlias:
+    """`main = _pu_main`: a top-level name that Python reserves is published under both."""
+    name: str
+    target: str
+
+
+@dataclass
 class StubModule:
     source_path: str
     doc: Optional[str]
-    members: list = field(default_factory=list)     # StubClass | StubFunction | StubVariable, source order
-    typing_names: list = field(default_factory=list)  # names imported from `typing`
-    uses_conf: bool = False
-    uses_numpy: bool = False
+    members: list = field(default_factory=list)     # StubClass | StubFunction | StubVariable | StubAlias
+    from_imports: list = field(default_factory=list)  # [(module, [(name, local name)])]
+    imports: list = field(default_factory=list)       # [(module, local name)]
 
 
 # ---------------------------------------------------------------- types
 
 class TypeMapper:
-    """Prism types to Python type expressions; records which imports the stub needs."""
+    """Prism types to Python type expressions; records the imports the stub needs. `taken`
+    holds the module's own top-level names: an import they would shadow (a struct named
+    `Any`) gets a local name with a leading underscore, which no Prism name compiles to."""
 
-    def __init__(self, struct_names: dict):
+    def __init__(self, struct_names: dict, taken=frozenset()):
         self.struct_names = struct_names        # Prism struct name -> Python class name
-        self.typing_names: set = set()
-        self.uses_conf = False
-        self.uses_numpy = False
+        self.taken = set(taken)
+        self.needed: dict = {}                  # (module, name or None) -> local name
+
+    def imported(self, module: str, name: Optional[str] = None) -> str:
+        """The local name of `from module import name` (or of `import module`)."""
+        key = (module, name)
+        if key not in self.needed:
+            canonical = name or module
+            clash = canonical.partition(".")[0] in self.taken
+            self.needed[key] = "_" + canonical.replace(".", "_") if clash else canonical
+        return self.needed[key]
 
     def of(self, t) -> PyType:
         plain = self._plain(t)
-        if getattr(t, "conf", False) and plain.head not in ("Any", "None"):
-            self.uses_conf = True
-            return union(plain, PyType("Conf", (plain,)))
+        if getattr(t, "conf", False) and plain.head not in (self.imported("typing", "Any"), "None"):
+            return union(plain, PyType(self.imported("prism_runtime.confidence", "Conf"), (plain,)))
         return plain
 
     def _plain(self, t) -> PyType:
@@ -134,16 +152,28 @@ class TypeMapper:
         if kind == "struct" and getattr(t, "name", None) in self.struct_names:
             return PyType(self.struct_names[t.name])
         if kind == "fn":
-            self.typing_names.add("Callable")
-            return PyType("Callable", (PyType("..."), self.any()))
+            return PyType(self.imported("typing", "Callable"), (PyType("..."), self.any()))
         if kind == "tensor":
-            self.uses_numpy = True
-            return PyType("numpy.typing.NDArray", (PyType("numpy.floating", (self.any(),)),))
+            floating = PyType(self.imported("numpy") + ".floating", (self.any(),))
+            return PyType(self.imported("numpy.typing") + ".NDArray", (floating,))
         return self.any()
 
     def any(self) -> PyType:
-        self.typing_names.add("Any")
-        return ANY
+        return PyType(self.imported("typing", "Any"))
+
+    def final(self, t: PyType) -> PyType:
+        return PyType(self.imported("typing", "Final"), (t,))
+
+    def import_lines(self):
+        """(from-imports grouped by module, plain imports), in a stable order."""
+        grouped: dict = {}
+        plain = []
+        for (module, name), local in sorted(self.needed.items(), key=lambda item: (item[0][0], item[0][1] or "")):
+            if name is None:
+                plain.append((module, local))
+            else:
+                grouped.setdefault(module, []).append((name, local))
+        return sorted(grouped.items()), plain
 
 
 def union(*members: PyType) -> PyType:
@@ -204,7 +234,8 @@ class _StubBuilder:
         self.ty = typing
         self.comments = _Comments(source)
         struct_names = {name: self._py_name(decl, name) for name, decl in getattr(resolution, "structs", {}).items()}
-        self.types = TypeMapper(struct_names)
+        top_level = getattr(getattr(resolution, "module_scope", None), "symbols", ())
+        self.types = TypeMapper(struct_names, {s.py_name for s in top_level} | {s.name for s in top_level})
 
     def _py_name(self, decl, fallback: str) -> str:
         symbol = self.res.decls.get(id(decl))
@@ -218,12 +249,14 @@ class _StubBuilder:
                 continue                        # a redeclared `let` is one variable (its widened type)
             seen.add(member.name)
             members.append(member)
+            alias = self.alias(stmt.name, member)
+            if alias is not None and alias.name not in seen:
+                seen.add(alias.name)
+                members.append(alias)
         declaration_lines = {stmt.span.line for stmt in self.module.body
                              if isinstance(stmt, (ast.FnDecl, ast.StructDecl, ast.Let))}
         stub = StubModule(self.module.path, self.comments.leading(declaration_lines), members)
-        stub.typing_names = sorted(self.types.typing_names | ({"Final"} if any(
-            isinstance(m, StubVariable) and m.final for m in members) else set()))
-        stub.uses_conf, stub.uses_numpy = self.types.uses_conf, self.types.uses_numpy
+        stub.from_imports, stub.imports = self.types.import_lines()
         return stub
 
     def member(self, stmt):
@@ -237,9 +270,21 @@ class _StubBuilder:
             symbol = self.res.decls.get(id(stmt))
             if symbol is None:
                 return None
-            return StubVariable(symbol.py_name, self.types.of(self.ty.sym(symbol)),
-                                self.comments.above(stmt.span.line), final=stmt.is_const)
+            vtype = self.types.of(self.ty.sym(symbol))
+            return StubVariable(symbol.py_name, self.types.final(vtype) if stmt.is_const else vtype,
+                                self.comments.above(stmt.span.line))
         return None
+
+    def alias(self, prism_name: str, member):
+        """The Prism spelling of a top-level name mangled away from a reserved word, which the
+        module also publishes (lower.py's exports), when Python can spell it (`main`, not `class`)
+        and it does not shadow a builtin that the stub's annotations name (`int`, `list`)."""
+        if member.name == prism_name or member.name != ident(prism_name) or not prism_name.isidentifier() \
+                or keyword.iskeyword(prism_name) or hasattr(builtins, prism_name):
+            return None
+        if isinstance(member, StubVariable):
+            return StubVariable(prism_name, member.type, member.doc)
+        return StubAlias(prism_name, member.name)
 
     def function(self, fn: ast.FnDecl, name: str, method: bool) -> StubFunction:
         info = self.ty.functions.get(id(fn))
@@ -262,7 +307,7 @@ class _StubBuilder:
             return StubParam(name, pytype, ELLIPSIS)
         if isinstance(value, _Null):
             value = None
-            if pytype.head not in ("Any", "None"):
+            if pytype.head not in (self.types.imported("typing", "Any"), "None"):
                 pytype = union(pytype, NONE)     # `s: string = null` takes None from Python too
         return StubParam(name, pytype, value)
 

@@ -185,6 +185,23 @@ def test_emit_pyi_writes_only_the_stub_with_comment_docstrings(tmp_path):
     assert ast.unparse(fourth.args) == "name: str | None=None, n: int=-3, xs: list[int]=..."
 
 
+def test_reserved_and_shadowing_names_stay_usable(tmp_path):
+    (tmp_path / "names.prism").write_text(textwrap.dedent("""\
+        struct Any { v: float }
+        fn main() -> int { 1 }
+        fn class() -> int { 2 }
+        fn wrap(x) -> Any { Any.new(1.0) }
+    """))
+    proc = run([sys.executable, "-m", "transpiler.cli_prismc", "names.prism", "--emit", "pyi"], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    stub = (tmp_path / "names.pyi").read_text()
+    assert "from typing import Any as _Any\n" in stub and "def wrap(x: _Any) -> Any: ..." in stub
+    assert "main = _pu_main\n" in stub and "def _pu_class() -> int: ..." in stub
+    (tmp_path / "use.py").write_text("import names\na: names.Any = names.wrap(0)\nn: int = names.main() + names._pu_class()\n")
+    checked = run_mypy(["names.pyi", "use.py"], tmp_path, mypy_path=REPO)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
 def test_import_hook_keeps_the_stub_beside_the_cached_module(tmp_path):
     (tmp_path / "area.prism").write_text("fn area(w: float, h: float) -> float { w * h }\n")
     proc = run([sys.executable, "-c", "import prism_runtime.install, area; print(area.__file__)"], tmp_path)
