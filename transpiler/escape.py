@@ -2,9 +2,10 @@
 
 Every identifier and literal that comes from a `.prism` file reaches the
 generated `.pyx` (and `.pyi`) through this module, called from the Jinja
-filters that `render` installs (`ident`, `pylit`, `pydoc`, `attr_safe`). Identifiers are mangled away
-from Python, Cython and C keywords and from the names generated code relies on;
-literals are written with `repr`, which Python and Cython parse back exactly.
+filters that `render` installs (`ident`, `pylit`, `pydoc`, `attr_safe`).
+Identifiers are mangled away from Python, Cython and C keywords and from the
+names generated code relies on; literals are written with `repr`, which
+Python and Cython parse back exactly.
 
     class      -> _pu_class        (Python keyword)
     cdef       -> _pu_cdef         (Cython keyword)

@@ -303,12 +303,10 @@ class _StubBuilder:
         if default is None:
             return StubParam(name, pytype)
         value = _literal_value(default)
-        if value is None and not isinstance(default, ast.NullLit):
+        if value is _NOT_LITERAL:
             return StubParam(name, pytype, ELLIPSIS)
-        if isinstance(value, _Null):
-            value = None
-            if pytype.head not in (self.types.imported("typing", "Any"), "None"):
-                pytype = union(pytype, NONE)     # `s: string = null` takes None from Python too
+        if value is None and pytype.head not in (self.types.imported("typing", "Any"), "None"):
+            pytype = union(pytype, NONE)         # `s: string = null` takes None from Python too
         return StubParam(name, pytype, value)
 
     def struct(self, decl: ast.StructDecl) -> StubClass:
@@ -325,21 +323,22 @@ class _StubBuilder:
         return StubClass(name, fields, init_params, methods, self.comments.above(decl.span.line))
 
 
-class _Null:
-    """A literal `null` default (None itself means "not a literal")."""
+_NOT_LITERAL = object()
 
 
 def _literal_value(e):
+    """The Python value of a literal default (None for `null`), else _NOT_LITERAL. Infinities
+    and NaN are not literals in a stub."""
     if isinstance(e, ast.NullLit):
-        return _Null()
+        return None
     if isinstance(e, (ast.IntLit, ast.StringLit, ast.BoolLit)):
         return e.value
     if isinstance(e, ast.FloatLit):
-        return e.value if math.isfinite(e.value) else None
+        return e.value if math.isfinite(e.value) else _NOT_LITERAL
     if isinstance(e, ast.Unary) and e.op == "-" and isinstance(e.operand, (ast.IntLit, ast.FloatLit)):
         inner = _literal_value(e.operand)
-        return -inner if inner is not None else None
-    return None
+        return -inner if inner is not _NOT_LITERAL else _NOT_LITERAL
+    return _NOT_LITERAL
 
 
 def stub_module(module: ast.Module, resolution, typing, source: str) -> StubModule:
