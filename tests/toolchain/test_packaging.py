@@ -7,8 +7,10 @@ index), installs the geometry wheel with the runtime wheel only into a fresh vir
 environment, uses it there, checks that the compiler's dependencies are absent, and
 type-checks a caller against the installed stubs with mypy (and pyright where Node is).
 
-Slow (about a minute, mostly C compilation and pip): marked `slow` and `packaging`. The
-runtime wheel is compiled at -O0 (CFLAGS): these tests check packaging, not speed.
+Slow (about a minute, mostly C compilation and pip): marked `slow` and `packaging`, and
+one xdist group, so that under `pytest -n 2` one worker builds the wheels and the
+environment once for all of them. The runtime wheel is compiled at -O0 (CFLAGS): these
+tests check packaging, not speed.
 """
 from __future__ import annotations
 
@@ -137,6 +139,7 @@ def test_prism_lang_depends_on_prism_runtime_at_its_own_version():
 
 @pytest.mark.slow
 @pytest.mark.packaging
+@pytest.mark.xdist_group("packaging")
 def test_wheels_split_the_compiler_from_the_runtime(wheels):
     (runtime,) = wheels.glob("prism_runtime-*.whl")
     (compiler,) = wheels.glob("prism_lang-*.whl")
@@ -153,6 +156,7 @@ def test_wheels_split_the_compiler_from_the_runtime(wheels):
 
 @pytest.mark.slow
 @pytest.mark.packaging
+@pytest.mark.xdist_group("packaging")
 def test_geometry_wheel_built_in_isolation_carries_stubs_and_needs_the_runtime_only(geometry_wheel):
     files = set(zipfile.ZipFile(geometry_wheel).namelist())
     assert {"geometry_pkg/shapes.pyi", "geometry_pkg/vectors.pyi", "geometry_pkg/py.typed"} <= files
@@ -164,6 +168,7 @@ def test_geometry_wheel_built_in_isolation_carries_stubs_and_needs_the_runtime_o
 
 @pytest.mark.slow
 @pytest.mark.packaging
+@pytest.mark.xdist_group("packaging")
 def test_deployed_package_runs_without_the_compiler(deployed, tmp_path):
     (tmp_path / "use.py").write_text(USE)
     proc = _run([str(deployed), "use.py"], tmp_path)
@@ -182,6 +187,7 @@ def test_deployed_package_runs_without_the_compiler(deployed, tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.packaging
+@pytest.mark.xdist_group("packaging")
 def test_mypy_sees_the_installed_stubs(deployed, tmp_path):
     (tmp_path / "use.py").write_text(USE)
     (tmp_path / "misuse.py").write_text(MISUSE)
@@ -194,6 +200,7 @@ def test_mypy_sees_the_installed_stubs(deployed, tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.packaging
+@pytest.mark.xdist_group("packaging")
 def test_pyright_sees_the_installed_stubs(deployed, tmp_path, pyright):
     (tmp_path / "use.py").write_text(USE)
     (tmp_path / "misuse.py").write_text(MISUSE)
