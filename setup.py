@@ -1,33 +1,28 @@
-"""Build script: compiles the Cython runtime (`prism_runtime/*.pyx`) and ships the
-compiler (`transpiler/`) with its grammar and Jinja templates (`templates/`).
+"""Build script of prism-lang, the compiler: ships `transpiler/` with its grammar and
+the Jinja templates (`templates/`, installed as `transpiler/templates`).
 
 Metadata lives in pyproject.toml; this file only declares what setuptools
-cannot express declaratively: the extension modules and the templates folder,
-which sits at the top of the repository but installs as `transpiler/templates`.
+cannot express declaratively: the templates folder, which sits at the top of
+the repository. The runtime (`prism_runtime/`, compiled Cython) is its own
+distribution, built by runtime/setup.py; `python setup.py build_ext --inplace`
+here still builds it in place for development, by handing over to that file.
 """
-from glob import glob
+import subprocess
+import sys
 from pathlib import Path
 
-from setuptools import Extension, setup
-from Cython.Build import cythonize
+from setuptools import setup
 
-runtime_extensions = [
-    Extension(f"prism_runtime.{Path(source).stem}", [source])
-    for source in sorted(glob("prism_runtime/*.pyx"))
-]
+if sys.argv[1:2] == ["build_ext"]:
+    runtime_setup = Path(__file__).resolve().parent / "runtime" / "setup.py"
+    sys.exit(subprocess.call([sys.executable, str(runtime_setup), *sys.argv[1:]]))
 
 setup(
-    packages=["transpiler", "transpiler.templates", "prism_runtime"],
+    packages=["transpiler", "transpiler.templates"],
     package_dir={"transpiler.templates": "templates"},
     package_data={
         "transpiler": ["grammar.txt"],
         "transpiler.templates": ["*.j2"],
-        "prism_runtime": ["*.pxd", "*.pyx"],
     },
-    ext_modules=cythonize(
-        runtime_extensions,
-        compiler_directives={"language_level": 3, "embedsignature": True},
-        nthreads=2,
-    ),
     zip_safe=False,
 )

@@ -11,6 +11,10 @@ import importlib
 
 from prism_runtime.errors import PrismError
 
+# The prism-runtime distribution's version (runtime/pyproject.toml reads it from here); the
+# compiler, prism-lang, depends on exactly this version, and modules it builds need it.
+__version__ = "0.1.0"
+
 _EXPORTS = {
     "Context": "prism_runtime.context",
     "ContextPool": "prism_runtime.pool",

@@ -4,7 +4,9 @@ cached build afterwards (keyed by source hash and compiler version, see
 `transpiler.build`).
 
 Talks to: `transpiler.build` (compiling), `transpiler.diagnostics`
-(rendering compile errors into the ImportError it raises). `prism run` uses
+(rendering compile errors into the ImportError it raises); both come with the
+compiler (prism-lang), so where only prism-runtime is installed, importing a
+`.prism` file is an ImportError that says so. `prism run` uses
 the same hook, so a program's `import { f } from "./util"` goes through here.
 """
 from __future__ import annotations
@@ -99,9 +101,16 @@ class PrismLoader(importlib.abc.Loader):
         self._extension_loader = None
 
     def create_module(self, spec):
-        from transpiler.build import InternalCompilerError, as_compile_error, build_module
-        from transpiler.diagnostics import CompileError, render
         source = self.source
+        try:
+            from transpiler.build import InternalCompilerError, as_compile_error, build_module
+            from transpiler.diagnostics import CompileError, render
+        except ModuleNotFoundError as exc:
+            if exc.name != "transpiler":
+                raise
+            raise ImportError(f"{source}: compiling a .prism file on import needs the Prism compiler "
+                              f"(pip install prism-lang); this environment has the runtime only",
+                              name=spec.name, path=str(source)) from None
         try:
             result = build_module(source, spec.name, current_options())
         except CompileError as exc:

@@ -142,6 +142,9 @@ def test_setuptools_sample_package_builds_and_imports(tmp_path):
         print(distance(Point(0.0, 0.0), Point(3.0, 4.0)), perimeter(square), Point(1.5, 2))
     """)], tmp_path, env_extra={"PYTHONPATH": str(target)})
     assert check.stdout.strip() == "5.0 4.0 Point { x: 1.5, y: 2.0 }", check.stderr
+    # Typed stubs and the PEP 561 marker are installed beside the modules.
+    assert "def perimeter(points: list[Point]) -> float: ..." in (target / "geometry_pkg" / "shapes.pyi").read_text()
+    assert (target / "geometry_pkg" / "vectors.pyi").is_file() and (target / "geometry_pkg" / "py.typed").is_file()
 
 
 def test_no_stack_guard_option_removes_the_guard_from_recursive_functions(tmp_path):

@@ -8,7 +8,8 @@ Caching: a build is keyed by the SHA-256 of the source bytes, its path, the
 module name, the build options and the compiler's own fingerprint (its
 sources, templates and the runtime's `.pxd` files). A key that is already in
 the cache is returned without importing Cython or running the C compiler.
-Outputs are written only when their content changed.
+Outputs are written only when their content changed. A cache entry holds the
+module, the `.pyx` it was built from and its typed stub (`.pyi`, stubs.py).
 """
 from __future__ import annotations
 
@@ -60,6 +61,11 @@ class BuildResult:
     pyx: Path                  # the generated Cython source it was built from
     cached: bool
     warnings: list = field(default_factory=list)
+
+    @property
+    def stub(self) -> Path:
+        """The typed stub (`.pyi`) written beside the generated source (see stubs.py)."""
+        return self.pyx.with_suffix(".pyi")
 
 
 class InternalCompilerError(Exception):
@@ -130,6 +136,7 @@ def build_module(source_path: Path, module_name: str, options: BuildOptions = Bu
     try:
         work_pyx = work / (leaf + ".pyx")
         work_pyx.write_text(result.pyx, encoding="utf-8")
+        work_pyx.with_suffix(".pyi").write_text(result.pyi, encoding="utf-8")
         c_path = cythonize_file(work_pyx, module_name, options.annotate)
         compile_c(c_path, work / so_path.name, options)
         warnings = [record(w) for w in result.warnings]
@@ -215,6 +222,14 @@ def write_if_changed(src: Path, dest: Path) -> bool:
     tmp = dest.with_name(dest.name + ".tmp")
     tmp.write_bytes(data)
     os.replace(tmp, dest)
+    return True
+
+
+def write_text_if_changed(dest: Path, text: str) -> bool:
+    """Write text to dest unless dest already holds it; True when written."""
+    if dest.is_file() and dest.read_text(encoding="utf-8") == text:
+        return False
+    dest.write_text(text, encoding="utf-8")
     return True
 
 

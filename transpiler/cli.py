@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from transpiler.build import BuildOptions, InternalCompilerError, as_compile_error, build_module, \
-    extension_suffix, write_if_changed
+    extension_suffix, write_if_changed, write_text_if_changed
 from transpiler.diagnostics import CompileError, render
 
 
@@ -44,7 +44,9 @@ untyped_option = click.option("--untyped", is_flag=True,
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("-o", "out_dir", type=click.Path(path_type=Path), help="Output directory (default: next to FILE).")
-@click.option("--emit", type=click.Choice(["pyx", "c", "so"]), default="so", show_default=True)
+@click.option("--emit", type=click.Choice(["pyx", "c", "so", "pyi"]), default="so", show_default=True,
+              help="What to write: the generated Cython (pyx), C source (c), the extension module with its "
+                   "typed stub FILE.pyi (so), or the stub alone (pyi, no C build).")
 @click.option("--annotate", is_flag=True, help="Also write Cython's HTML annotation (FILE.html).")
 @click.option("--verbose", is_flag=True, help="Print the C compiler command.")
 @click.option("--no-stack-guard", is_flag=True,
@@ -53,7 +55,7 @@ untyped_option = click.option("--untyped", is_flag=True,
 @opt_option
 @untyped_option
 def prismc_main(file: Path, out_dir, emit, annotate, verbose, opt_level, untyped, no_stack_guard):
-    """Compile FILE.prism to an importable extension module."""
+    """Compile FILE.prism to an importable extension module and its typed stub (FILE.pyi)."""
     from prism_runtime.install import module_name_for
     _check_file(file)
     out_dir = out_dir or file.resolve().parent
@@ -69,12 +71,21 @@ def prismc_main(file: Path, out_dir, emit, annotate, verbose, opt_level, untyped
             _print_warnings(file, result.warnings)
             click.echo(str(target))
             return
+        if emit == "pyi":
+            from transpiler.pipeline import stub
+            text, warnings = stub(file.read_bytes(), str(file))
+            target = out_dir / f"{name}.pyi"
+            write_text_if_changed(target, text)
+            _print_warnings(file, [w.short() for w in warnings])
+            click.echo(str(target))
+            return
         options = BuildOptions(opt_level=opt_level, typed=not untyped, annotate=annotate, verbose=verbose,
                                stack_guard=not no_stack_guard)
         _compile_prism_imports(file, out_dir, options)
         result = build_module(file, name, options)
         _print_warnings(file, result.warnings)
-        outputs = [] if emit == "c" else [(result.extension, out_dir / f"{name}{extension_suffix()}")]
+        outputs = [] if emit == "c" else [(result.extension, out_dir / f"{name}{extension_suffix()}"),
+                                          (result.stub, out_dir / f"{name}.pyi")]
         if emit == "c" or annotate:
             outputs.append((result.pyx, out_dir / f"{name}.pyx"))
         if emit == "c":
@@ -119,6 +130,8 @@ def _compile_prism_imports(file: Path, out_dir: Path, options: BuildOptions, see
                 if dep.parent.is_relative_to(file.parent.resolve()) else out_dir
             target_dir.mkdir(parents=True, exist_ok=True)
             write_if_changed(result.extension, target_dir / f"{module_name_for(dep.stem)}{extension_suffix()}")
+            if result.stub.is_file():
+                write_if_changed(result.stub, target_dir / f"{module_name_for(dep.stem)}.pyi")
 
 
 def _print_warnings(file: Path, warnings) -> None:

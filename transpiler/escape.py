@@ -1,10 +1,11 @@
 """The one escaping path from Prism source text to generated Cython.
 
 Every identifier and literal that comes from a `.prism` file reaches the
-generated `.pyx` through this module, called from the Jinja filters that
-`render` installs (`ident`, `pylit`, `attr_safe`). Identifiers are mangled away
-from Python, Cython and C keywords and from the names generated code relies on;
-literals are written with `repr`, which Python and Cython parse back exactly.
+generated `.pyx` (and `.pyi`) through this module, called from the Jinja
+filters that `render` installs (`ident`, `pylit`, `pydoc`, `attr_safe`).
+Identifiers are mangled away from Python, Cython and C keywords and from the
+names generated code relies on; literals are written with `repr`, which
+Python and Cython parse back exactly.
 
     class      -> _pu_class        (Python keyword)
     cdef       -> _pu_cdef         (Cython keyword)
@@ -79,6 +80,15 @@ def pylit(value) -> str:
                        else f"\\u{ord(ch):04x}" if ord(ch) < 0x10000 else f"\\U{ord(ch):08x}"
                        for ch in text)
     raise TypeError(f"not a literal: {value!r}")
+
+
+def pydoc(text: str) -> str:
+    """A docstring literal for comment text: triple-quoted and readable where it can be,
+    `pylit` (one escaped line) when the text holds what would end or bend the literal."""
+    if "\\" in text or '"""' in text or text.endswith('"') or \
+            any(not ch.isprintable() and ch != "\n" for ch in text):
+        return pylit(text)
+    return '"""' + text + '"""'
 
 
 def is_plain_attribute(name: str) -> bool:

@@ -10,6 +10,9 @@
            --hoist.hoist_module---> ir.Module      (checked C ops out of pure statements)
            --render.render_module-> .pyx text      (Jinja templates)
 
+and, from the module, Resolution and Typing,
+           --stubs.stub_module----> StubModule --render.render_stub--> .pyi text
+
 `build` takes the .pyx from here to an extension module.
 """
 from __future__ import annotations
@@ -28,8 +31,9 @@ from transpiler.lower import lower
 from transpiler.macros import expand_macros, expansion_note
 from transpiler.modules import locate_imports
 from transpiler.parser import _decode, parse_module
-from transpiler.render import render_module
+from transpiler.render import render_module, render_stub
 from transpiler.resolve import resolve
+from transpiler.stubs import stub_module
 
 
 @dataclass
@@ -38,6 +42,7 @@ class Transpiled:
     pyx: str
     warnings: list
     prism_imports: list        # import specs of other .prism files ("./util")
+    pyi: str = ""              # the typed stub Python callers see (stubs.py)
 
 
 # The passes walk the tree recursively; a long flat chain such as a 5000-term sum is a
@@ -137,6 +142,21 @@ def analyse(source, path: str):
     return _deep(_analyse, source, path)
 
 
+def _stub_text(module, resolution, typing, source) -> str:
+    text = source.decode("utf-8", errors="replace") if isinstance(source, bytes) else source
+    return render_stub(stub_module(module, resolution, typing, text))
+
+
+def _stub(source, path: str):
+    module, resolution, typing, warnings = _analyse(source, path)
+    return _stub_text(module, resolution, typing, source), warnings
+
+
+def stub(source, path: str):
+    """Front end, checks and the typed stub only (no lowering): returns (pyi text, warnings)."""
+    return _deep(_stub, source, path)
+
+
 def _transpile(source, path: str, module_name: str, typed: bool, profile: bool,
                stack_guard: bool) -> Transpiled:
     module, resolution, typing, warnings = _analyse(source, path)
@@ -144,7 +164,8 @@ def _transpile(source, path: str, module_name: str, typed: bool, profile: bool,
     hoist_module(program)
     program.profile = profile
     pyx = render_module(program)
-    return Transpiled(module, pyx, warnings, [imp.source for imp in resolution.prism_imports])
+    return Transpiled(module, pyx, warnings, [imp.source for imp in resolution.prism_imports],
+                      _stub_text(module, resolution, typing, source))
 
 
 def transpile(source, path: str, module_name: str, *, typed: bool = True, profile: bool = False,

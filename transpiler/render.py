@@ -1,7 +1,8 @@
 """Renders an `ir.Module` to Cython source with the Jinja templates in `templates/`.
 
-Talks to: `ir` (the view models it receives), `escape` (installed as the
-`pylit` filter: the only way a Prism literal reaches the output). Templates
+Talks to: `ir` (the view models it receives), `stubs` (the `.pyi` view
+model, rendered by `module.pyi.j2`), `escape` (installed as the `pylit` and
+`pydoc` filters: the only way a Prism literal or comment reaches the output). Templates
 get view models only; no Cython text is assembled in Python.
 """
 from __future__ import annotations
@@ -12,7 +13,7 @@ from pathlib import Path
 import jinja2
 
 from transpiler import ir
-from transpiler.escape import pylit
+from transpiler.escape import pydoc, pylit
 
 
 def templates_dir() -> Path:
@@ -39,9 +40,15 @@ def environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined, autoescape=False,
     )
     env.filters["pylit"] = pylit
+    env.filters["pydoc"] = pydoc
     env.globals["raise_unknown"] = _raise_unknown
     return env
 
 
 def render_module(module: ir.Module) -> str:
     return environment().get_template("module.pyx.j2").render(module=module)
+
+
+def render_stub(stub) -> str:
+    """The `.pyi` text of a `stubs.StubModule`."""
+    return environment().get_template("module.pyi.j2").render(module=stub)
