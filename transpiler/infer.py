@@ -182,7 +182,9 @@ class _Inferrer(Visitor):
     def function(self, fn):
         info = self.ty.functions.get(id(fn))
         self.visit_all(getattr(fn, "layers", ()))
-        self.visit_all(p.default for p in fn.params)   # so lowering reads a typed default (a C literal)
+        for p in fn.params:
+            if p.default is not None:
+                self.expr(p.default)        # so lowering reads a typed default (a C literal)
         if getattr(fn, "confidence", None) is not None:
             self.expr(fn.confidence)
         body = fn.body.body
@@ -287,11 +289,15 @@ class _Inferrer(Visitor):
         self.visit_all((s.confidence,))
 
     def generic_visit(self, node):
-        for child in _children(node):
-            if isinstance(child, ast.Expr):
-                self.expr(child)
-            else:
-                self.visit(child)
+        self.visit_all(_children(node))
+
+    def visit_all(self, nodes):
+        """Visit nodes, recording the type of each expression among them."""
+        for node in nodes:
+            if isinstance(node, ast.Expr):
+                self.expr(node)
+            elif node is not None:
+                self.visit(node)
 
     # ------------------------------------------------------------ expressions
     def expr(self, e) -> T.Type:

@@ -64,8 +64,8 @@ class ExprLowering:
             return self.coerce(ir.RtCall("_cf", "box_" + have_c[4:], [value]), have, want, "object", want_c)
         if want_c == "double" and have_c == "long long":
             return ir.Cast("double", value)
-        if want_c == "object":
-            return value
+        if want_c == "object" or have.kind == "null" and want_c not in _C_SCALAR:
+            return value                # null is a value of every type that is not a C scalar
         if have_c == "object":
             unwrapped = ir.RtCall("_cf", "value_of", [value])
             if want_c in ("long long", "double"):

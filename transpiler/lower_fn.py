@@ -247,8 +247,8 @@ class CallableLowering:
         declared = info.params if info is not None else [T.ANY] * len(params)
         stmts += [ir.ExprStmt(ir.Call(ir.Attr(ir.Var("_rtio"), "check_tensor"), [ir.Var(p.name)]), body.span.line)
                   for p, pt in zip(ir_params, declared) if pt == T.TENSOR and p.ctype != TENSOR_VIEW]
-        stmts += [ir.Assign(ir.Var(name), ir.Cast(ctype, ir.RtCall("_cf", "value_of", [ir.Var(given)]), checked=True,
-                                                  from_object=True), body.span.line)
+        # A plain assignment: Cython checks the type and, like the language, lets null through.
+        stmts += [ir.Assign(ir.Var(name), ir.RtCall("_cf", "value_of", [ir.Var(given)]), body.span.line)
                   for name, ctype, given in entry_conversions]
         guarded = self.stack_guard and (nested or always_guarded or not isinstance(node, ast.FnDecl)
                                         or id(node) in self.recursive)
