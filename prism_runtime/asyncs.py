@@ -79,11 +79,51 @@ _tasks: dict = {}
 
 
 def spawn(block):
-    """Start an `async { }` block (an async function of no arguments) as a task now."""
+    """Start an `async { }` block (an async function of no arguments) at once, as a JavaScript
+    async function call does: it runs here until it first waits on something not yet done, and
+    the rest becomes a task (returned) that the program waits for."""
     loop = asyncio.get_running_loop()
-    task = loop.create_task(block())
-    _tasks.setdefault(loop, []).append(task)
-    return task
+    coro = block()
+    outcome = None
+    try:
+        waiting_on = coro.send(None)
+    except StopIteration as stop:
+        outcome = loop.create_future()
+        outcome.set_result(stop.value)
+    except Exception as exc:
+        outcome = loop.create_future()
+        outcome.set_exception(exc)
+    if outcome is None:
+        outcome = loop.create_task(_resume(coro, waiting_on))
+    _tasks.setdefault(loop, []).append(outcome)
+    return outcome
+
+
+async def _resume(coro, waiting_on):
+    """Drive a coroutine that already ran its first step (see spawn), as asyncio's Task would."""
+    while True:
+        try:
+            if waiting_on is None or not asyncio.isfuture(waiting_on):
+                await asyncio.sleep(0)          # a bare yield: give the loop one turn
+            else:
+                waiting_on._asyncio_future_blocking = False
+                await _until_done(waiting_on)
+        except asyncio.CancelledError as cancelled:
+            step, arg = coro.throw, cancelled   # cancelling the task cancels the block
+        else:
+            step, arg = coro.send, None
+        try:
+            waiting_on = step(arg)
+        except StopIteration as stop:
+            return stop.value
+
+
+async def _until_done(future):
+    """Wait until future is done without taking its result (the coroutine reads it itself)."""
+    if not future.done():
+        done = asyncio.get_running_loop().create_future()
+        future.add_done_callback(lambda _f: done.done() or done.set_result(None))
+        await done
 
 
 async def join_tasks():

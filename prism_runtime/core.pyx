@@ -298,9 +298,16 @@ cpdef object get_member(object obj, str name):
                 return getattr(obj, name)
             raise PrismError(f"key not found: {name!r}") from None
     try:
-        return getattr(obj, _attr_name(obj, name))
+        value = getattr(obj, _attr_name(obj, name))
     except AttributeError:
         raise PrismError(f"{type_of(obj)} has no field '{name}'") from None
+    table = getattr(type(obj), "__prism_field_conf__", None)
+    if table:
+        factor = table.get(name)            # `struct S ~c`, `f: T ~c`: values read carry them
+        if factor is not None and factor < 1.0:
+            from prism_runtime.confidence import with_conf
+            return with_conf(value, factor)
+    return value
 
 
 cpdef object set_member(object obj, str name, object value):
@@ -401,16 +408,22 @@ def _arity(f) -> int:
 
 def _sort(xs, *key):
     """`xs.sort()`, `xs.sort(key_fn)` (one parameter) or `xs.sort(comparator)` (two: negative,
-    zero or positive, as in JavaScript)."""
+    zero or positive); sorts in place and returns the array, as in JavaScript."""
     if not key:
         xs.sort(key=_value_key)
-        return
+        return xs
     f = key[0]
     if _arity(f) == 2:
         import functools
         xs.sort(key=functools.cmp_to_key(lambda a, b: value_of(f(a, b))))
     else:
         xs.sort(key=lambda x: value_of(f(x)))
+    return xs
+
+
+def _reverse(xs):
+    xs.reverse()
+    return xs
 
 
 def _round(x, digits=None):
@@ -462,7 +475,7 @@ _LIST_METHODS = {
     "contains": lambda xs, x: x in xs,
     "index_of": _index_of,
     "join": lambda xs, sep="": sep.join([to_str(x) for x in xs]),
-    "reverse": lambda xs: xs.reverse(),
+    "reverse": _reverse,
     "sort": _sort,
     "slice": lambda xs, a=None, b=None: xs[a:b],
     "insert": lambda xs, i, x: xs.insert(i, x),
@@ -576,6 +589,14 @@ cpdef object b_int(object v):
     except (ValueError, OverflowError, TypeError):
         raise PrismError(f"cannot convert {_inner(v)} to int") from None
     return _int_checked(r)
+
+
+cpdef object to_float(object v):
+    """An int given to a place annotated float, as a float (keeping its confidence)."""
+    x = value_of(v)
+    if type(x) is int:
+        return make(float(x), conf_of(v))
+    return v
 
 
 cpdef object b_float(object v):
@@ -713,18 +734,9 @@ cpdef object type_name(object v):
 
 
 cpdef object field_conf(object cls, str name):
-    """The confidence a value read from field `name` of an instance of cls is multiplied by:
-    `struct S ~c` times `f: T ~c`."""
-    cdef double c = _struct_conf_of(cls)
-    table = getattr(cls, "__prism_field_conf__", None)
-    if table is not None and name in table:
-        c *= table[name]
-    return c
-
-
-cdef double _struct_conf_of(object cls):
-    from prism_runtime.confidence import struct_confidence
-    return struct_confidence(cls)
+    """The confidence a value read from field `name` of an instance of struct class cls is
+    multiplied by: `struct S ~c` times `f: T ~c` (the generated class holds the table)."""
+    return cls.__prism_field_conf__.get(name, 1.0)
 
 
 cpdef object magnitude(object v):

@@ -59,3 +59,28 @@ def test_hot_loops_have_no_python_interaction(tmp_path, name):
             checked += 1
             assert score == 0, f"{name}.{current}: Python interaction in hot loop: {code.strip()}"
     assert checked >= 4, "did not find the loops"
+
+
+def annotated_code(tmp_path, name):
+    """(Prism line text, C code Cython generated for it) from the annotation HTML."""
+    list(annotated_lines(tmp_path, name))         # builds the module and writes the HTML
+    page = (tmp_path / f"{name}.html").read_text()
+    pattern = r'<pre class="cython line score-\d+"[^>]*>(.*?)</pre>\s*<pre class=["\']cython code[^>]*>(.*?)</pre>'
+    for m in re.finditer(pattern, page, re.S):
+        yield (html.unescape(re.sub("<[^>]+>", "", m.group(1))).split(":", 1)[-1].strip(),
+               html.unescape(re.sub("<[^>]+>", "", m.group(2))))
+
+
+def test_operators_and_trait_methods_on_typed_structs_are_c_calls(tmp_path):
+    """`acc + step` (operator +), `add(acc, step)` and `v.norm2()` (a trait method) on typed
+    struct operands call the function directly: no Python attribute lookup, no number protocol."""
+    wanted = {"acc = _op_add_Vec2_Vec2(acc, step)": "operator", "acc = add(acc, step)": "call",
+              "total = (total + v.norm2())": "trait method"}
+    seen = set()
+    for line, c_code in annotated_code(tmp_path, "operator_kernels"):
+        source = line.split("  # @L")[0]
+        if source in wanted:
+            seen.add(source)
+            assert "GetAttr" not in c_code and "PyNumber_" not in c_code and "PyObject_Call" not in c_code, (
+                f"{wanted[source]} goes through Python: {source}\n{c_code}")
+    assert seen == set(wanted), f"lines not found: {set(wanted) - seen}"

@@ -643,3 +643,10 @@ class Module(Node):
     name: Optional[str]
     exports: Optional[tuple[str, ...]]
     span: Span
+
+
+# Operators a program may overload (`operator + for A B`), each with the name of the
+# Python protocol method its struct's class dispatches it through at run time.
+BINARY_OPERATORS = {"+": "add", "-": "sub", "*": "mul", "/": "truediv", "%": "mod", "==": "eq", "!=": "ne",
+                    "<": "lt", "<=": "le", ">": "gt", ">=": "ge", ".": "dot"}
+UNARY_OPERATORS = {"|": "magnitude", "-": "neg"}

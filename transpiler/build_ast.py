@@ -212,6 +212,14 @@ def fn(n, is_async: bool = False, attributes: tuple = (), start=None) -> ast.FnD
                       body, is_async, attributes, (), span(start or n, n))
 
 
+def _with_body(f: ast.FnDecl) -> ast.FnDecl:
+    """A function outside a trait needs a body."""
+    if f.body is None:
+        raise CompileError(f"function '{f.name}' has no body", f.span,
+                           help="only a trait's required methods are declared without a body: `fn f() { .. }`")
+    return f
+
+
 def _attribute(n) -> ast.Attribute:
     c = [x for x in n.children if x.type != "newline"]
     args = ()
@@ -253,7 +261,7 @@ def _struct(n) -> ast.StructDecl:
     fields, methods, macros = [], [], []
     for m in items(c[open_at + 1:-1]):
         if m.type in ("fn_decl", "async_fn", "decorated"):
-            methods.append(fn(m))
+            methods.append(_with_body(fn(m)))
         elif m.type == "field" and is_(m.children[1], "<"):
             macros.append(_macro_member(m))
         else:
@@ -326,6 +334,10 @@ def _operator(n) -> ast.OperatorDecl:
         result, i = annotation(c[i + 1]), i + 2
     if c[i].type == "conf_annot":
         confidence, i = conf_annotation(c[i]), i + 1
+    if len(operands) == 1 and op not in ast.UNARY_OPERATORS or len(operands) == 2 and op not in ast.BINARY_OPERATORS:
+        kind = "unary" if len(operands) == 1 else "binary"
+        raise error(f"'{op}' cannot be overloaded as a {kind} operator", n,
+                    help="binary: + - * / % == != < <= > >= . (two operand types); unary: | - (one)")
     names = _OPERATOR_PARAMS[len(operands)]
     ps = tuple(ast.Param(name, t, None, t.span) for name, t in zip(names, operands))
     function = ast.FnDecl(f"operator {op}", (), ps, result, confidence, block(c[i]), False, (), (), span(n))
@@ -452,7 +464,8 @@ _STMT_BUILDERS = {
     "defer_stmt": lambda n: ast.Defer(build_expr(n.children[1]), span(n)),
     "import_stmt": _import,
     "expr_stmt": _expr_stmt,
-    "fn_decl": fn, "async_fn": fn, "decorated": fn,
+    "fn_decl": lambda n: _with_body(fn(n)), "async_fn": lambda n: _with_body(fn(n)),
+    "decorated": lambda n: _with_body(fn(n)),
     "struct_decl": _struct,
     "trait_decl": _trait,
     "impl_decl": _impl,

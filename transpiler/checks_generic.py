@@ -43,7 +43,7 @@ class GenericChecks:
             if len(args) not in builtin:
                 raise CompileError(_arity(name, "/".join(map(str, builtin)), len(args)), span)
             return
-        params = self.type_params_of(name)
+        params = self.type_params_of(name) or None     # no type parameters: not generic
         if params is None:
             if args and name not in self.ty.generics:
                 raise CompileError(f"'{name}' is not generic", span)
@@ -73,6 +73,9 @@ class GenericChecks:
             self.check_applied(e.owner, e.type_args, e.span)
 
     def visit_StructLit(self, e: ast.StructLit):
+        if self.res.names[id(e)].kind != "struct":      # imported: its fields are checked when it runs
+            self.visit_all(entry.value for entry in e.entries)
+            return
         if e.type_args:
             self.check_applied(e.name, e.type_args, e.span)
         info = self.ty.structs[e.name]

@@ -116,12 +116,14 @@ def _compile_prism_imports(file: Path, out_dir: Path, options: BuildOptions, see
     from prism_runtime.install import module_name_for
     from transpiler.parser import parse_module
     from transpiler import ast
+    from transpiler.modules import locate
     seen = seen if seen is not None else set()
     module = parse_module(file.read_bytes(), str(file))
     for stmt in module.body:
-        if isinstance(stmt, ast.Import) and stmt.source.startswith("."):
-            dep = (file.parent / (stmt.source + ".prism")).resolve()
-            if dep in seen or not dep.is_file():
+        info = locate(str(file), stmt.source) if isinstance(stmt, ast.Import) else None
+        if info is not None and info.kind == "prism" and info.path is not None:
+            dep = info.path.resolve()
+            if dep in seen:
                 continue
             seen.add(dep)
             _compile_prism_imports(dep, out_dir, options, seen)

@@ -408,8 +408,10 @@ class _Inferrer(Visitor):
             factor = literal_number(e.confidence) if e.confidence is not None else None
             exprs = (e.confidence,) if e.confidence is not None and factor is None else ()
             declared = self.resolve_type(e.return_type) if e.return_type is not None else None
-            self.ty.functions[id(e)] = FnInfo([T.ANY] * len(e.params), declared or T.ANY, declared, factor,
-                                              exprs, e.is_async)
+            ret = declared or T.ANY
+            if e.confidence is not None:
+                ret = T.with_conf(ret)          # `fn(x) -> int ~0.9 { }`: results carry the ~c
+            self.ty.functions[id(e)] = FnInfo([T.ANY] * len(e.params), ret, declared, factor, exprs, e.is_async)
         for p in e.params:
             sym = self.res.decls.get(id(p))
             if sym is not None and p.type is not None:
@@ -435,7 +437,11 @@ class _Inferrer(Visitor):
         return T.with_conf(self.expr(e.value))
 
     def visit_StructLit(self, e: ast.StructLit):
-        info = self.ty.structs[e.name]
+        info = self.ty.structs.get(e.name)
+        if info is None or self.res.names[id(e)].kind != "struct":      # a struct of another module
+            for entry in e.entries:
+                self.expr(entry.value)
+            return T.ANY
         for entry in e.entries:
             self.widen_field(info, entry.key, self.expr(entry.value))
         return T.struct_type(e.name)

@@ -291,6 +291,7 @@ class Field:
     name: str                       # safe identifier
     prism_name: str
     ctype: str
+    widen_float: bool = False       # a float field stored as an object: an int given to it becomes a float
 
 
 @dataclass
@@ -315,6 +316,7 @@ class Struct:
     operators: list = field(default_factory=list)      # list[OperatorDispatch]
     traits: list = field(default_factory=list)         # names of the traits it implements
     custom_new: bool = False        # declares its own `fn new` (no generated `new` classmethod)
+    fast_new: bool = False          # has the C-level factory `_pnew(field values...)` (lower_calls)
 
 
 @dataclass

@@ -111,6 +111,11 @@ class _MagnitudeClose(Token):
     """The `|` closing a magnitude `|v|`: it ends a value."""
 
 
+def _line_start(tok) -> int:
+    """Where a newline sits in the token's prefix (-1: none; an error token has none)."""
+    return getattr(tok, "newline_at", -1)
+
+
 def _ends_value(tok) -> bool:
     """Does `tok` (an emitted token) end a value, so that what follows is an operator?"""
     if tok is None:
@@ -421,11 +426,13 @@ class _Layout:
         elif s == "|":
             return self.bar(k, tok)
         elif s == "||" and not _ends_value(prev):
+            if _is(nxt, T.OP, "{"):
+                self.forced[k + 1] = T.BLOCK_OPEN
             return Token(T.CLOSURE_EMPTY, s, tok.start_pos, tok.prefix)
         elif s == "<":
             return self.angle(k, tok)
-        elif s == "." and _ends_value(prev) and tok.prefix and raw[k].newline_at < 0 \
-                and nxt is not None and nxt.prefix and nxt.newline_at < 0:
+        elif s == "." and _ends_value(prev) and tok.prefix and _line_start(raw[k]) < 0 \
+                and nxt is not None and nxt.prefix and _line_start(nxt) < 0:
             return Token(T.DOT_OP, s, tok.start_pos, tok.prefix)
         return tok
 
@@ -475,7 +482,7 @@ class _Layout:
             return tok
         after = self.raw[end + 1] if end + 1 < len(self.raw) else None
         top = self.stack[-1][0] if self.stack else None
-        on_next_line = after is not None and after.newline_at >= 0 and top in (None, "{")
+        on_next_line = after is not None and _line_start(after) >= 0 and top in (None, "{")
         if _parameter_list(self.raw[k + 1:end]) and _starts_value(after) and not on_next_line:
             if _is(after, T.OP, "{"):
                 self.forced[end + 1] = T.BLOCK_OPEN
@@ -502,10 +509,10 @@ class _Layout:
             after = self.raw[end + 1] if end + 1 < len(self.raw) else None
             top = self.stack[-1][0] if self.stack else None
             statement_end = after is None or after.type is T.ENDMARKER or _is(after, T.OP, ";", "}") \
-                or (after.newline_at >= 0 and top in (None, "{")) or (_is(after, T.OP, ",") and top == "{")
+                or (_line_start(after) >= 0 and top in (None, "{")) or (_is(after, T.OP, ",") and top == "{")
             struct_literal = _is(after, T.OP, "{") and not self.in_head() and \
                 _struct_body_follows(self.raw, end + 1, False)
-            if not (_is(after, T.OP, "::") or struct_literal or statement_end):
+            if not (_is(after, T.OP, "::", "(") or struct_literal or statement_end):
                 return tok
         self.forced[end] = T.GENERIC_CLOSE
         opened = Token(T.GENERIC_OPEN, tok.string, tok.start_pos, tok.prefix)

@@ -193,9 +193,18 @@ class Lowerer(CallableLowering, CallLowering, MatchLowering, ExprLowering):
         """`name = value`, converting the value's representation to the variable's."""
         want_rep = self.sym_ctype(sym)
         want = self.sym_type(sym) if want_rep != "object" else T.ANY
+        if want_rep == "object" and self.int_into_float(sym, value_ast):
+            # `let x: float = 2` holds 2.0 wherever x lives (a global, an untyped build).
+            return ir.Assign(ir.Var(self.py_name(sym)), ir.RtCall("_rt", "to_float", [self.boxed(value_ast)]),
+                             line)
         value = self.expr_raw(value_ast)
         return ir.Assign(ir.Var(self.py_name(sym)), self.coerce(value, self.t(value_ast), want,
                                                            self.rep(value_ast), want_rep), line)
+
+    def int_into_float(self, sym: Symbol, value_ast) -> bool:
+        """Is an int assigned to a variable annotated float (which widens it)?"""
+        declared = self.ty.declared.get(sym)
+        return declared is not None and declared.kind == "float" and self.ty.of(value_ast).kind == "int"
 
     def s_Let(self, s: ast.Let):
         sym = self.res.decls[id(s)]

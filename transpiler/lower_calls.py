@@ -23,6 +23,15 @@ from transpiler.escape import ident, is_plain_attribute
 from transpiler.lower_expr import TENSOR_VIEW
 from transpiler.structs import own_params
 
+FAST_NEW = "_pnew"      # a struct's C-level factory: every field given, no __init__
+
+
+def literal_default(e) -> bool:
+    """A default fixed when the struct is defined (a number, string, bool or null literal)."""
+    return isinstance(e, (ast.IntLit, ast.FloatLit, ast.StringLit, ast.BoolLit, ast.NullLit)) or (
+        isinstance(e, ast.Unary) and e.op == "-" and isinstance(e.operand, (ast.IntLit, ast.FloatLit)))
+
+
 # C versions of number methods on typed receivers: (kind, method) -> runtime function.
 _NUMBER_METHODS = {("float", "abs"): "f_abs", ("int", "abs"): "i_abs", ("float", "sqrt"): "f_sqrt",
                    ("float", "floor"): "f_floor", ("float", "ceil"): "f_ceil"}
@@ -30,9 +39,9 @@ _NUMBER_METHODS = {("float", "abs"): "f_abs", ("int", "abs"): "i_abs", ("float",
 
 def operator_function_name(decl: ast.OperatorDecl) -> str:
     """The module-level function an operator declaration becomes (`_op_add_Vector_float`)."""
-    from transpiler.structs import BINARY_OPERATORS, UNARY_OPERATORS, _type_name
-    table = BINARY_OPERATORS if len(decl.operands) == 2 else UNARY_OPERATORS
-    return "_op_" + table[decl.op] + "".join("_" + ident(_type_name(t)) for t in decl.operands)
+    from transpiler.structs import operand_type_name
+    table = ast.BINARY_OPERATORS if len(decl.operands) == 2 else ast.UNARY_OPERATORS
+    return "_op_" + table[decl.op] + "".join("_" + ident(operand_type_name(t)) for t in decl.operands)
 
 
 class CallLowering:
@@ -141,8 +150,28 @@ class CallLowering:
         if method is not None:
             return self.known_call(ir.Attr(cls, ident(name)), own_params(method),
                                    self.ty.functions[id(method)].params, e)
+        return self.construct(struct, e)
+
+    def construct(self, struct: str, e) -> ir.Expr:
+        """A new instance from the call's arguments (by position or field name). In typed code,
+        when every field is given or has a literal default, the struct's C-level `_pnew`
+        factory fills the fields directly (no `__init__` call through Python's protocol)."""
+        info = self.ty.structs[struct]
+        cls = ir.Var(self.res.decls[id(self.res.structs[struct])].py_name)
         fields = [fd for _, _, fd in info.fields]
-        return self.known_call(cls, fields, [t for _, t, _ in info.fields], e)
+        types = [t for _, t, _ in info.fields]
+        if self.typed and self.struct_fast_new(struct):
+            slots = self.argument_slots(fields, types, e)
+            if all(s is not None or literal_default(f.default) for s, f in zip(slots, fields)):
+                values = [s if s is not None else self.coerce(self.expr(f.default), self.t(f.default), t)
+                          for s, f, t in zip(slots, fields, types)]
+                return ir.Call(ir.Attr(cls, FAST_NEW), values)
+        return self.known_call(cls, fields, types, e)
+
+    def struct_fast_new(self, struct: str) -> bool:
+        """Does the struct's class get the `_pnew` factory? (Not when a field's default is
+        evaluated per call: only `__init__` knows how.)"""
+        return all(f.default is None or literal_default(f.default) for f in self.res.structs[struct].fields)
 
     def method_call(self, f: ast.Member, e):
         if isinstance(f.obj, ast.Name):

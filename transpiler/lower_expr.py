@@ -418,13 +418,14 @@ class ExprLowering:
         return ir.RtCall("_cf", "tag", [ir.Var(value), ir.Var(context)])
 
     def x_StructLit(self, e):
-        info = self.ty.structs[e.name]
-        fields = [fd for _, _, fd in info.fields]
+        sym = self.res.names[id(e)]
+        if sym.kind != "struct":                # a struct imported from another module: by field names
+            args, kwargs, dict_kwargs = self.plain_args(tuple(ast.Arg(en.key, en.value, en.span) for en in e.entries))
+            return ir.Call(self.x_Name_symbol(sym), args, kwargs, dict_kwargs)
         args = tuple(ast.Arg(entry.key, entry.value, entry.span) for entry in e.entries)
         call = ast.Call(e, args, e.span)
         self.synthesized.append(call)
-        sym = self.res.decls[id(self.res.structs[e.name])]
-        return self.known_call(ir.Var(sym.py_name), fields, [t for _, t, _ in info.fields], call)
+        return self.construct(e.name, call)
 
     def x_Path(self, e):
         sym = self.res.names.get(id(e))

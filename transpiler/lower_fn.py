@@ -98,7 +98,7 @@ class CallableLowering:
         saved = self.state
         for name, ftype, fdecl in info.fields:
             ctype = T.ctype_of(ftype) if self.typed else "object"
-            fields.append(ir.Field(ident(name), name, ctype))
+            fields.append(ir.Field(ident(name), name, ctype, widen_float=ctype == "object" and ftype.kind == "float"))
             param = self.per_call_param(ident(name), ctype, fdecl.default, late_allowed=True)
             if param is None:           # a literal (or no) default, fixed when the struct is defined
                 param = ir.Param(ident(name), ctype, self.expr(fdecl.default) if fdecl.default is not None else None)
@@ -114,7 +114,7 @@ class CallableLowering:
         return ir.Struct(self.res.decls[id(s)].py_name, s.name, fields, params, methods, s.span.line,
                          conf=conf, field_confs=field_confs, operators=self.operator_dispatch(s.name),
                          traits=list(self.res.types.traits_of.get(s.name, [])),
-                         custom_new="new" in info.methods)
+                         custom_new="new" in info.methods, fast_new=self.typed and self.struct_fast_new(s.name))
 
     def operator_dispatch(self, struct: str) -> list:
         """The Python protocol methods of a struct's class that dispatch its overloaded operators,
@@ -247,6 +247,10 @@ class CallableLowering:
         declared = info.params if info is not None else [T.ANY] * len(params)
         stmts += [ir.ExprStmt(ir.Call(ir.Attr(ir.Var("_rtio"), "check_tensor"), [ir.Var(p.name)]), body.span.line)
                   for p, pt in zip(ir_params, declared) if pt == T.TENSOR and p.ctype != TENSOR_VIEW]
+        # A float parameter given an int holds a float, in untyped builds as in typed ones.
+        declared = info.params if info is not None else []
+        stmts += [ir.Assign(ir.Var(p.name), ir.RtCall("_rt", "to_float", [ir.Var(p.name)]), body.span.line)
+                  for p, pt in zip(ir_params, declared) if p.ctype == "object" and pt.kind == "float"]
         # A plain assignment: Cython checks the type and, like the language, lets null through.
         stmts += [ir.Assign(ir.Var(name), ir.RtCall("_cf", "value_of", [ir.Var(given)]), body.span.line)
                   for name, ctype, given in entry_conversions]

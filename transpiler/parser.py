@@ -73,6 +73,20 @@ def _expression_starts() -> frozenset:
     return frozenset(grammar().nonterminal_to_dfas["expr"][0].transitions)
 
 
+# Help for tokens that are other Prism spellings misplaced (instead of "expected one of ...").
+_SPELLING_HELP = {
+    (T.OP, ":"): "a range is written `a..b`; `a:b` is a range only directly after `for NAME in`",
+    (T.OP, "::"): "`Type::name` needs a struct or trait name before `::`",
+    (T.MACRO_VAR, None): "macro parameters (`$p`, `#$p`, `${p}`) are only allowed inside a macro body",
+}
+
+
+def _spelling_help(tok):
+    if tok.type in (T.MACRO_VAR, T.MACRO_STR, T.PASTE_NAME):
+        return _SPELLING_HELP[(T.MACRO_VAR, None)]
+    return _SPELLING_HELP.get((tok.type, tok.string))
+
+
 def _describe(tok, following, end_name: str = "end of file") -> str:
     if tok.type is T.ENDMARKER:
         return end_name
@@ -166,7 +180,7 @@ class _PrismParser(BaseParser):
             where = following if (tok.type is T.NEWLINE and tok.string == "" and following) else tok
             raise CompileError(f"unexpected {_describe(tok, following, self._end_name)}",
                                span_at(where.start_pos, max(1, len(where.string))),
-                               help=self._expected())
+                               help=_spelling_help(tok) or self._expected())
         stack = self.stack
         while transition not in stack[-1].dfa.transitions:
             self._pop()

@@ -409,9 +409,10 @@ class _Resolver(Visitor):
 
     def visit_StructLit(self, e: ast.StructLit):
         sym = self.lookup(e.name)
-        if sym is None or sym.kind != "struct":
+        if sym is None or sym.kind not in ("struct", "import"):
             raise CompileError(f"'{e.name}' is not a struct", e.name_span,
                                help="a literal `Name { field: value }` builds a struct declared with `struct`")
+        self.res.names[id(e)] = sym         # an imported struct is built by its fields' names
         self.generic_visit(e)
 
     def visit_Path(self, e: ast.Path):

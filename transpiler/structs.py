@@ -23,10 +23,6 @@ from transpiler import ast
 from transpiler.diagnostics import CompileError
 from transpiler.walk import descendants
 
-# Operator spellings and the method name of Python's protocol each dispatches through.
-BINARY_OPERATORS = {"+": "add", "-": "sub", "*": "mul", "/": "truediv", "%": "mod", "==": "eq", "!=": "ne",
-                    "<": "lt", "<=": "le", ">": "gt", ">=": "ge", ".": "dot"}
-UNARY_OPERATORS = {"|": "magnitude", "-": "neg"}
 
 
 @dataclass
@@ -47,16 +43,17 @@ class TypeTable:
     def operator(self, op: str, operand_names: tuple) -> Optional[ast.OperatorDecl]:
         """The operator declared for these operand type names (struct names or `float`, ...)."""
         for decl in reversed(self.operators):
-            if decl.op == op and tuple(_type_name(t) for t in decl.operands) == operand_names:
+            if decl.op == op and tuple(operand_type_name(t) for t in decl.operands) == operand_names:
                 return decl
         return None
 
     def operators_for(self, struct: str) -> list:
         """Operators whose first operand is this struct (its class dispatches them)."""
-        return [d for d in self.operators if _type_name(d.operands[0]) == struct]
+        return [d for d in self.operators if operand_type_name(d.operands[0]) == struct]
 
 
-def _type_name(t: ast.TypeExpr) -> str:
+def operand_type_name(t: ast.TypeExpr) -> str:
+    """How an operator declaration names an operand type (aliases resolved: `f64` is `float`)."""
     if isinstance(t, ast.TypeName):
         return _ALIASES.get(t.name, t.name)
     if isinstance(t, ast.ArrayType):

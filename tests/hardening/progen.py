@@ -235,11 +235,12 @@ class GrammarGen:
             return c.choice(TEMPLATES)
         if name == "NEWLINE":
             return "\n"
-        if name == "BLOCK_OPEN":
-            return "{"
-        if name == "ASYNC_LAMBDA":
-            return "async"
-        return ""  # ENDMARKER
+        # The spellings transpiler/layout.py retypes from their neighbours.
+        spelled = {"BLOCK_OPEN": "{", "ASYNC_LAMBDA": "async", "ASYNC_BLOCK": "async", "FN_EXPR": "fn",
+                   "TAG_IN": "in", "CLOSURE_OPEN": "|", "CLOSURE_EMPTY": "||", "STRUCT_OPEN": "{",
+                   "GENERIC_OPEN": "<", "GENERIC_CLOSE": ">", "DOT_OP": " . ",
+                   "MACRO_BODY": "{ return $" + c.choice(NAMES) + " }"}
+        return spelled.get(name, "")  # "" for ENDMARKER
 
 
 # --------------------------------------------------------------------------- programs
