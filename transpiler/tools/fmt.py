@@ -1,0 +1,503 @@
+"""The Prism formatter: one canonical layout for any program the parser accepts.
+
+Driven by the token stream and the bracket structure, not by one rule per
+grammar node, so syntax it has never seen keeps its meaning:
+
+- indentation is 4 spaces per open bracket line (`{`, `(`, `[`), plus one for a
+  statement that continues on the next line (`.method()` chains, a trailing
+  operator);
+- spacing comes from token classes (binary operators spaced, calls and
+  indexes tight, `,` and `:` followed by one space); a pair of tokens it has
+  no rule for keeps whether the user put a space between them, and so do the
+  pairs where whitespace can carry meaning (`a . b` against `a.b`);
+- every comment is kept, blank-line groups shrink to one blank line, a `{ }`
+  block that holds several `;`-separated statements is opened up one per
+  line, and `}` followed by `else`/`catch`/`finally` on the next line is
+  joined to `} else {`;
+- the user's line breaks are kept (there is no line-length rewrapping, as in
+  gofmt), and so are trailing commas.
+
+Like black, the result is checked before anyone sees it: it is parsed again
+and its AST must equal the original's (spans aside), else `FormatterError`.
+
+Talks to: `transpiler.tokenizer` (tokens with their whitespace and comment
+prefixes), `transpiler.parser` (the ASTs compared), `transpiler.pipeline`
+(parsing on a thread with a deep stack); used by `fmt_cli` and `lsp`.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Optional
+
+from transpiler import ast
+from transpiler.parser import parse_module
+from transpiler.pipeline import _deep
+from transpiler.tokenizer import KEYWORDS, OPERATORS, PrismTokenTypes as T, tokens_for_parser
+
+INDENT = "    "
+
+
+class FormatterError(Exception):
+    """The formatter produced a program that means something else: a bug in the formatter."""
+
+
+# ---------------------------------------------------------------- token classes
+
+_LITERAL_WORDS = frozenset(("true", "false", "null"))
+_SPACED_BINARY = frozenset("""+ - * / % ** == != <= >= && || ~> ~?? ~||> ~@> = += -= *= /= %=
+=> -> < >""".split())
+_TIGHT = frozenset((".." , "..=", "::"))
+_KNOWN_OPS = _SPACED_BINARY | _TIGHT | frozenset("""( ) [ ] { } , : ; . ! <~ ~ #""".split())
+# Keywords that a `{` after them opens an object literal (an expression position).
+_EXPRESSION_KEYWORDS = frozenset(("return", "throw", "defer", "await", "in"))
+# After `}` at the start of the next line, these continue the statement: joined as `} else`.
+_JOIN_AFTER_BRACE = frozenset(("else", "catch", "finally", "medium", "low", "shift"))
+_CLOSERS = {")": "(", "]": "[", "}": "{"}
+
+
+@dataclass
+class _Item:
+    """One significant token and the whitespace, comments and line ends before it."""
+    kind: T
+    text: str
+    trivia: str
+    ended: bool                 # a statement ended between the previous token and this one
+    generic_close: bool = False
+    parent: Optional[int] = None    # index of the innermost open bracket around it
+    match: Optional[int] = None     # for a bracket: index of its partner
+
+
+def _items(source: str) -> tuple[list, str]:
+    """The significant tokens of `source` (NEWLINE tokens folded into trivia) and the
+    trivia after the last one."""
+    items, pending, ended = [], "", False
+    for tok in tokens_for_parser(source):
+        if tok.type is T.NEWLINE:
+            pending += tok.prefix + tok.string
+            ended = True
+        elif tok.type is T.ENDMARKER:
+            return items, pending + tok.prefix
+        else:
+            items.append(_Item(tok.type, tok.string, pending + tok.prefix, ended,
+                               getattr(tok, "closes_generic", False)))
+            pending, ended = "", False
+    raise AssertionError("token stream lacks ENDMARKER")  # parse succeeded, so it cannot
+
+
+def _opener(item: _Item) -> Optional[str]:
+    if item.kind in (T.OP, T.BLOCK_OPEN) and item.text and item.text[-1] in "([{":
+        return item.text[-1]
+    return None
+
+
+def _closer(item: _Item) -> Optional[str]:
+    if item.kind is T.OP and item.text in _CLOSERS:
+        return item.text
+    return None
+
+
+def _is_keyword(item: Optional[_Item]) -> bool:
+    return item is not None and (item.kind is T.ASYNC_LAMBDA or
+                                 (item.kind is T.NAME and item.text in KEYWORDS
+                                  and item.text not in _LITERAL_WORDS))
+
+
+def _is_op(item: Optional[_Item], *texts: str) -> bool:
+    return item is not None and item.kind in (T.OP, T.BLOCK_OPEN) and (not texts or item.text in texts)
+
+
+def _known(item: _Item) -> bool:
+    """Does the formatter have spacing rules for this token?"""
+    if item.kind in (T.OP, T.BLOCK_OPEN):
+        return item.text in _KNOWN_OPS
+    return item.kind in (T.NAME, T.NUMBER, T.STRING, T.TEMPLATE, T.ASYNC_LAMBDA)
+
+
+_TYPE_OPS = frozenset(", : ~ [ ] ( ) < > -> :: .".split())
+
+
+def _type_like(item: _Item) -> bool:
+    """Can this token appear inside generic arguments (`<K, [V], fn(T) -> U, T: Bound ~0.9>`)?"""
+    if item.kind in (T.NAME, T.NUMBER):
+        return not _is_keyword(item) or item.text == "fn"
+    return _is_op(item) and item.text in _TYPE_OPS
+
+
+def _operand_end(item: Optional[_Item]) -> bool:
+    """Can an expression end with this token (so a following `-` is binary)?"""
+    if item is None:
+        return False
+    if item.kind in (T.NUMBER, T.STRING, T.TEMPLATE):
+        return True
+    if item.kind is T.NAME:
+        return not _is_keyword(item)
+    return item.text in (")", "]", "}") or item.generic_close
+
+
+# ---------------------------------------------------------------- trivia
+
+_TRIVIA = re.compile(r"(//[^\n]*)|(/\*.*?\*/)|(\n)|[ \t\r\f\ufeff]+", re.DOTALL)
+
+
+def _pieces(trivia: str) -> list:
+    """Comments and line ends of a trivia string, in order: "\\n" or the comment text."""
+    out = []
+    for m in _TRIVIA.finditer(trivia):
+        if m.group(1) is not None:
+            out.append(m.group(1).rstrip())
+        elif m.group(2) is not None:
+            out.append(m.group(2))
+        elif m.group(3) is not None:
+            out.append("\n")
+    return out
+
+
+def _has_space(trivia: str) -> bool:
+    return trivia != ""
+
+
+# ---------------------------------------------------------------- structure
+
+class _Layout:
+    """The bracket structure and the decisions that need it (group styles, forced breaks)."""
+
+    def __init__(self, items: list):
+        self.items = items
+        self.styles: dict = {}          # index of `{` -> block | object | tight | keep
+        self.break_before: set = set()  # item indexes that must start a new line
+        self.generic_open: set = set()  # indexes of `<` that open generic arguments
+        self.generic_close: set = set()  # and of their `>`
+        self.dropped: set = set()       # `;` separators replaced by a line end
+        self._brackets()
+        self._generics()
+        for i, item in enumerate(items):
+            if _opener(item) == "{":
+                self.styles[i] = self._brace_style(i)
+        self._breaks()
+
+    def _brackets(self):
+        stack: list = []
+        for i, item in enumerate(self.items):
+            item.parent = stack[-1] if stack else None
+            closer = _closer(item)
+            if closer is not None and stack and _opener(self.items[stack[-1]]) == _CLOSERS[closer]:
+                j = stack.pop()
+                item.match, self.items[j].match = j, i
+                item.parent = stack[-1] if stack else None
+            elif _opener(item) is not None:
+                stack.append(i)
+
+    def _generics(self):
+        """Find the `<`/`>` pairs that enclose generic arguments (`HashMap<K, V>`, and in
+        Prism v2 `fn f<T>(`, `Box<f64>::new`): a `<` right after a name whose partner
+        `>` comes before anything that cannot be part of a type."""
+        items = self.items
+        for i, item in enumerate(items):
+            if not (_is_op(item, "<") and i and items[i - 1].kind is T.NAME
+                    and not _is_keyword(items[i - 1])) or i in self.generic_open:
+                continue
+            depth, k = 0, i
+            while k < len(items):
+                tok = items[k]
+                if k > i and (tok.ended or not _type_like(tok)):
+                    break
+                if _is_op(tok, "<"):
+                    depth += 1
+                elif _is_op(tok, ">"):
+                    depth -= 1
+                    if depth == 0:
+                        self.generic_open.add(i)
+                        self.generic_close.add(k)
+                        tok.generic_close = True
+                        break
+                k += 1
+
+    def _brace_style(self, i: int) -> str:
+        item = self.items[i]
+        prev = self.items[i - 1] if i else None
+        if item.kind is T.BLOCK_OPEN:
+            return "block"
+        if item.text != "{" or (prev is not None and not _known(prev)):
+            return "keep"
+        if _is_op(prev, "~"):
+            return "tight"                  # the confidence range of `v ~{0.8, 1.0}`
+        if prev is None or item.ended or (_is_op(prev) and not _operand_end(prev)) \
+                or (_is_keyword(prev) and prev.text in _EXPRESSION_KEYWORDS):
+            return "object"
+        return "block"
+
+    def style_of(self, opener: Optional[int]) -> Optional[str]:
+        return self.styles.get(opener) if opener is not None else None
+
+    def _statement_level(self, item: _Item) -> bool:
+        return item.parent is None or self.style_of(item.parent) == "block"
+
+    def _breaks(self):
+        items = self.items
+        broken = set()
+        for i, item in enumerate(items):
+            prev = items[i - 1] if i else None
+            if "\n" in item.trivia and item.parent is not None:
+                broken.add(item.parent)
+            if item.match is not None and _closer(item) and "\n" in item.trivia:
+                broken.add(item.match)
+            # One statement per line: `a; b` on one line becomes two lines, and the `;`
+            # goes (the line end separates them).
+            if _is_op(prev, ";") and self._statement_level(prev) and not _closer(item) \
+                    and not _pieces(item.trivia):
+                self.break_before.add(i)
+                if not _pieces(prev.trivia) and i >= 2 and not _is_op(items[i - 2], ";"):
+                    self.dropped.add(i - 1)
+                if prev.parent is not None:
+                    broken.add(prev.parent)
+        # A group laid out on several lines spreads every group around it.
+        for j in list(broken):
+            parent = items[j].parent
+            while parent is not None and parent not in broken:
+                broken.add(parent)
+                parent = items[parent].parent
+        for j in broken:
+            if self.styles.get(j) in ("block", "object") and items[j].match is not None:
+                close = items[j].match
+                if close > j + 1:
+                    self.break_before.add(j + 1)
+                self.break_before.add(close)
+
+
+# ---------------------------------------------------------------- spacing
+
+def _keep(trivia: str) -> str:
+    return " " if _has_space(trivia) else ""
+
+
+def _space(layout: _Layout, i: int) -> str:
+    """The horizontal space between items[i-1] and items[i] on one line."""
+    items = layout.items
+    c, p = items[i], items[i - 1]
+    unary_context = c.ended or not _operand_end(p)
+    # Brackets first: they decide regardless of what is inside.
+    if _closer(c) == "}" and c.match is not None and p is items[c.match]:
+        return ""                                          # {}
+    if _opener(p) == "{" and c.match != i - 1:
+        style = layout.styles.get(i - 1)
+        return {"block": " ", "keep": _keep(c.trivia)}.get(style, "")
+    if _closer(c) == "}":
+        style = layout.style_of(c.match)
+        return {"block": " ", "keep": _keep(c.trivia)}.get(style, "")
+    if _opener(p) in ("(", "[") or _closer(c) in (")", "]"):
+        return ""
+    if _is_op(c, ",", ";"):
+        return ""
+    if _is_op(p, ",", ";"):
+        return " "
+    if not _known(p) or not _known(c):
+        return _keep(c.trivia)
+    if _is_op(p, ".") or _is_op(c, "."):
+        return _keep(c.trivia)          # `a . b` is an operator of its own in Prism v2
+    if _is_op(p, "::", "#") or _is_op(c, "::"):
+        return ""
+    if _is_op(c, "..", "..=") or _is_op(p, "..", "..="):
+        return ""
+    if _is_op(c, ":"):
+        return ""
+    if _is_op(p, ":"):
+        return "" if layout.style_of(p.parent) is None and _in_subscript(layout, p) else " "
+    if i - 1 in layout.generic_open or i in layout.generic_open or i in layout.generic_close:
+        return ""
+    if _is_op(p, "!", "#"):
+        return ""
+    if _is_op(p, "-", "+") and _unary(items, i - 1):
+        return ""
+    if _is_op(p, "~"):
+        return ""
+    if _is_op(c, "(", "["):
+        if _is_keyword(p):
+            return "" if p.text == "fn" else " "
+        return "" if _operand_end(p) and not c.ended else " "
+    if _is_op(c, "{"):
+        return " "
+    if _is_op(c, "-", "+") and unary_context:
+        return " " if i > 0 and not _is_op(p, "(", "[", "!", "-", "+", "~", "<~") else ""
+    return " "
+
+
+def _unary(items: list, i: int) -> bool:
+    item = items[i]
+    return i == 0 or item.ended or not _operand_end(items[i - 1])
+
+
+def _in_subscript(layout: _Layout, colon: _Item) -> bool:
+    """Is this `:` a slice's (`xs[a:b]`), inside an index rather than an array literal?"""
+    if colon.parent is None:
+        return False
+    opener = layout.items[colon.parent]
+    if opener.text != "[":
+        return False
+    before = layout.items[colon.parent - 1] if colon.parent else None
+    return _operand_end(before) and not opener.ended
+
+
+# ---------------------------------------------------------------- emitting
+
+class _Printer:
+    def __init__(self, layout: _Layout):
+        self.layout = layout
+        self.out: list = []
+        self.open_lines: list = []      # indent level of the line where each open bracket opened
+        self.line_indent = 0
+
+    def line_break(self, pieces: list, comment_indent: int, indent: int,
+                   blank_at_start: bool, blank_at_end: bool) -> None:
+        """Comments and line ends before a token that starts a line: comments before the
+        first line end stay on the previous line, the others get lines of their own, and
+        runs of blank lines shrink to one."""
+        started_empty, k = not self.out, 0
+        while k < len(pieces) and pieces[k] != "\n":
+            if self.out and pieces[k].startswith("//"):
+                self.out.append(_Trailing(pieces[k]))
+            else:
+                self.out.append((" " if self.out else "") + pieces[k])
+            k += 1
+        newlines, blank_ok = 0, blank_at_start or (started_empty and k > 0)
+        for piece in pieces[k:]:
+            if piece == "\n":
+                newlines += 1
+                continue
+            if self.out:
+                self.out.append("\n\n" if newlines >= 2 and blank_ok else "\n")
+            self.out.append(INDENT * comment_indent + piece)
+            newlines, blank_ok = 0, True
+        if self.out:
+            self.out.append("\n\n" if newlines >= 2 and blank_ok and blank_at_end else "\n")
+        self.out.append(INDENT * indent)
+
+    def indent_for(self, i: int) -> tuple[int, int]:
+        """(indent of the token at items[i] starting a line, indent for comments before it)."""
+        items = self.layout.items
+        item, prev = items[i], items[i - 1] if i else None
+        top = self.open_lines[-1] if self.open_lines else None
+        inner = top + 1 if top is not None else 0
+        if _closer(item) and item.match is not None:
+            return top, inner
+        continuation = (not item.ended and prev is not None
+                        and (item.parent is None or self.layout.style_of(item.parent) == "block")
+                        and not _opener(prev) and not _is_op(prev, ",", ";")
+                        and not (item.kind is T.NAME and item.text in _JOIN_AFTER_BRACE))
+        indent = inner + (1 if continuation else 0)
+        return indent, indent
+
+    def emit(self, items: list, tail: str) -> str:
+        layout = self.layout
+        for i, item in enumerate(items):
+            if i in layout.dropped:
+                continue
+            pieces = _pieces(item.trivia)
+            prev = items[i - 1] if i else None
+            newline = "\n" in pieces or i in layout.break_before
+            if (newline and _is_op(prev, "}") and item.kind is T.NAME and item.text in _JOIN_AFTER_BRACE
+                    and pieces.count("\n") == len(pieces) and not item.ended):
+                newline = False                   # `}` newline `else` -> `} else`
+            if i == 0 or newline:
+                indent, comment_indent = self.indent_for(i) if i else (0, 0)
+                self.line_break(pieces, comment_indent, indent,
+                                blank_at_start=prev is not None and _opener(prev) is None,
+                                blank_at_end=_closer(item) is None)
+                self.line_indent = indent
+            else:
+                space = _space(layout, i)
+                for comment in (p for p in pieces if p != "\n"):   # `a /* x */ + b`
+                    self.out.append((" " if _opener(prev) is None else "") + comment)
+                    space = "" if _closer(item) or _is_op(item, ",", ";") else " "
+                self.out.append(space)
+            self.out.append(item.text)
+            if _closer(item) and item.match is not None:
+                self.open_lines.pop()
+            elif _opener(item) is not None and item.match is not None:
+                self.open_lines.append(self.line_indent)
+        pieces = _pieces(tail)
+        if any(p != "\n" for p in pieces):
+            self.line_break(pieces, 0, 0, blank_at_start=bool(items), blank_at_end=False)
+        while self.out and isinstance(self.out[-1], str) and self.out[-1].strip() == "":
+            self.out.pop()
+        return _align_trailing_comments(self.out)
+
+
+class _Trailing(str):
+    """A `//` comment after code on its line; aligned with its neighbours at the end."""
+
+
+def _align_trailing_comments(fragments: list) -> str:
+    """Join the output; trailing comments on consecutive lines line up one space after the
+    longest code among those lines (as gofmt does)."""
+    lines, comments, current = [], {}, []
+    for fragment in fragments:
+        if isinstance(fragment, _Trailing):
+            comments[len(lines)] = str(fragment)
+            continue
+        parts = fragment.split("\n")
+        current.append(parts[0])
+        for part in parts[1:]:
+            lines.append("".join(current))
+            current = [part]
+    lines.append("".join(current))
+    k = 0
+    while k < len(lines):
+        if k not in comments:
+            k += 1
+            continue
+        end = k
+        while end + 1 in comments:
+            end += 1
+        column = max(len(lines[j]) for j in range(k, end + 1)) + 1
+        for j in range(k, end + 1):
+            lines[j] = lines[j].ljust(column) + comments[j]
+        k = end + 1
+    text = "\n".join(lines)
+    return text + "\n" if text.strip() else ""
+
+
+def _layout_text(source: str) -> str:
+    items, tail = _items(source)
+    return _Printer(_Layout(items)).emit(items, tail)
+
+
+# ---------------------------------------------------------------- meaning check
+
+def ast_shape(module: ast.Module) -> list:
+    """The AST as a flat list without spans (iterative: long expression chains are deep)."""
+    out, stack = [], [module]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Node):
+            out.append(type(node).__name__)
+            fields = [getattr(node, f) for f in node.__dataclass_fields__ if f != "span"]
+            stack.extend(reversed(fields))
+        elif isinstance(node, tuple):
+            out.append(("tuple", len(node)))
+            stack.extend(reversed(node))
+        else:
+            out.append(node)
+    return out
+
+
+def _normalise(source: str) -> str:
+    text = source[1:] if source.startswith("\ufeff") else source
+    return text.replace("\r\n", "\n")
+
+
+def format_source(source: str, path: str = "<input>") -> str:
+    """The canonical form of `source`.
+
+    Raises `CompileError` when the source does not parse (nothing is formatted then)
+    and `FormatterError` when the result would not mean what the source means."""
+    text = _normalise(source)
+    before = _deep(parse_module, text, path)
+    formatted = _layout_text(text)
+    try:
+        after = _deep(parse_module, formatted, path)
+    except Exception as exc:  # noqa: BLE001 - any failure here is the formatter's fault
+        raise FormatterError(f"the formatted text does not parse: {exc}") from None
+    if ast_shape(before) != ast_shape(after):
+        raise FormatterError("the formatted program would mean something else")
+    return formatted
