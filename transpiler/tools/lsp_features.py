@@ -228,8 +228,16 @@ def _doc_of(obj) -> str:
 def _runtime_member_doc(node: ast.Member) -> str:
     if isinstance(node.obj, ast.Name) and node.obj.id in RUNTIME_GLOBALS:
         obj = _runtime_object(node.obj.id)
-        return _doc_of(getattr(obj, node.name, None)) if obj is not None else ""
+        return _doc_of(_static_member(obj, node.name)) if obj is not None else ""
     return ""
+
+
+def _static_member(obj, name: str):
+    """A member without running it: `llm.config` is a property that reads the configuration."""
+    try:
+        return inspect.getattr_static(obj, name)
+    except AttributeError:
+        return None
 
 
 @functools.lru_cache(maxsize=None)
@@ -240,7 +248,7 @@ def runtime_members(name: str) -> tuple:
         return ()
     out = []
     for attr in dir(obj):
-        value = getattr(obj, attr, None)
+        value = _static_member(obj, attr)
         if attr.startswith("_") or inspect.ismodule(value):
             continue
         out.append((attr, _doc_of(value).split("\n")[0]))
