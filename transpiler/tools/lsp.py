@@ -54,6 +54,7 @@ _COMPLETION_KINDS = {"keyword": lsp.CompletionItemKind.Keyword, "function": lsp.
 class DocState:
     snapshot: Optional[Snapshot] = None     # last version that analysed cleanly
     pending: Optional[asyncio.Task] = None
+    indexing: Optional[asyncio.Future] = None   # a newer clean version being indexed
     line_maps: dict = field(default_factory=dict)   # (snapshot version, doc version) -> LineMap
 
 
@@ -74,27 +75,48 @@ class PrismLanguageServer(LanguageServer):
     def schedule(self, uri: str) -> None:
         state = self.state(uri)
         if state.pending is not None:
-            state.pending.cancel()
-        state.pending = asyncio.get_running_loop().create_task(self._analyse_later(uri))
+            state.pending.cancel()                  # still in its debounce wait
+        state.pending = asyncio.get_running_loop().create_task(self._analyse_later(uri, state))
 
-    async def _analyse_later(self, uri: str) -> None:
+    async def _analyse_later(self, uri: str, state: DocState) -> None:
         await asyncio.sleep(self.debounce)
+        # From here on a newer edit queues its own analysis instead of cancelling this one,
+        # so that typing faster than the analysis still refreshes the snapshot.
+        state.pending = None
         doc = self.workspace.get_text_document(uri)
         version, text = doc.version, doc.source
         loop = asyncio.get_running_loop()
-        outcome = await loop.run_in_executor(self.analyser, _analyse, text, _path_of(uri), version)
-        if uri not in self.states or self.workspace.get_text_document(uri).version != version:
-            return                                  # a newer edit has its own analysis queued
-        snapshot, problems = outcome
-        state = self.state(uri)
-        if snapshot is not None:
+        snapshot, problems = await loop.run_in_executor(self.analyser, _analyse, text, _path_of(uri), version)
+        if self.states.get(uri) is not state:
+            return                                  # closed meanwhile
+        current = self.workspace.get_text_document(uri).version == version
+        if current:
+            diagnostics = [self._diagnostic(err, severity, doc) for err, severity in problems]
+            self.text_document_publish_diagnostics(
+                lsp.PublishDiagnosticsParams(uri=uri, version=version, diagnostics=diagnostics))
+        if snapshot is None or (state.snapshot is not None and state.snapshot.version is not None
+                                and state.snapshot.version > version):
+            return
+        # Indexed after the diagnostics are out; requests wait for it (see `ready`).
+        indexing = loop.run_in_executor(self.analyser, snapshot.index)
+        if current:
+            state.indexing = indexing
+        try:
+            await indexing
+        finally:
+            if state.indexing is indexing:
+                state.indexing = None
+        if state.snapshot is None or state.snapshot.version is None or state.snapshot.version <= version:
             state.snapshot, state.line_maps = snapshot, {}
-        lines = doc.lines
-        diagnostics = [self._diagnostic(err, severity, lines, doc) for err, severity in problems]
-        self.text_document_publish_diagnostics(
-            lsp.PublishDiagnosticsParams(uri=uri, version=version, diagnostics=diagnostics))
 
-    def _diagnostic(self, err: CompileError, severity, lines, doc) -> lsp.Diagnostic:
+    async def ready(self, uri: str) -> None:
+        """Wait until a clean version whose diagnostics are out is indexed, so that a
+        request sent after them is answered from that version."""
+        state = self.states.get(uri)
+        if state is not None and state.indexing is not None:
+            await asyncio.shield(state.indexing)
+
+    def _diagnostic(self, err: CompileError, severity, doc) -> lsp.Diagnostic:
         span = err.span
         if span is None:
             rng = lsp.Range(lsp.Position(0, 0), lsp.Position(0, 0))
@@ -166,6 +188,8 @@ class PrismLanguageServer(LanguageServer):
         if cached is not None and cached[0] == mtime:
             return cached[1]
         snapshot, _ = _analyse(path.read_text(encoding="utf-8", errors="replace"), str(path), None)
+        if snapshot is not None:
+            snapshot.index()
         self.disk_snapshots[path] = (mtime, snapshot)
         return snapshot
 
@@ -177,7 +201,7 @@ def _path_of(uri: str) -> str:
 def _analyse(text: str, path: str, version):
     """(snapshot or None, [(CompileError, severity)]) for one version of a document."""
     try:
-        snap = Snapshot.build(text, path, version)
+        snap = Snapshot.analyse(text, path, version)
     except CompileError as err:
         return None, [(err, lsp.DiagnosticSeverity.Error)]
     except Exception as exc:  # noqa: BLE001 - a compiler bug: say so in the editor, keep serving
@@ -227,7 +251,8 @@ def _did_close(ls: PrismLanguageServer, params: lsp.DidCloseTextDocumentParams):
 # ---------------------------------------------------------------- features
 
 @server.feature(lsp.TEXT_DOCUMENT_HOVER)
-def _hover(ls: PrismLanguageServer, params: lsp.HoverParams):
+async def _hover(ls: PrismLanguageServer, params: lsp.HoverParams):
+    await ls.ready(params.text_document.uri)
     found = ls.at(params.text_document.uri, params.position)
     if found is None:
         return None
@@ -247,7 +272,8 @@ def _target(ls: PrismLanguageServer, uri: str, position: lsp.Position):
 
 
 @server.feature(lsp.TEXT_DOCUMENT_DEFINITION)
-def _definition(ls: PrismLanguageServer, params: lsp.DefinitionParams):
+async def _definition(ls: PrismLanguageServer, params: lsp.DefinitionParams):
+    await ls.ready(params.text_document.uri)
     snap, occ = _target(ls, params.text_document.uri, params.position)
     if occ is None:
         return None
@@ -266,7 +292,8 @@ def _definition(ls: PrismLanguageServer, params: lsp.DefinitionParams):
 
 
 @server.feature(lsp.TEXT_DOCUMENT_REFERENCES)
-def _references(ls: PrismLanguageServer, params: lsp.ReferenceParams):
+async def _references(ls: PrismLanguageServer, params: lsp.ReferenceParams):
+    await ls.ready(params.text_document.uri)
     snap, occ = _target(ls, params.text_document.uri, params.position)
     if occ is None or occ.key is None:
         return None
@@ -277,7 +304,8 @@ def _references(ls: PrismLanguageServer, params: lsp.ReferenceParams):
 
 
 @server.feature(lsp.TEXT_DOCUMENT_PREPARE_RENAME)
-def _prepare_rename(ls: PrismLanguageServer, params: lsp.PrepareRenameParams):
+async def _prepare_rename(ls: PrismLanguageServer, params: lsp.PrepareRenameParams):
+    await ls.ready(params.text_document.uri)
     snap, occ = _target(ls, params.text_document.uri, params.position)
     if occ is None or not _renamable(ls, params.text_document.uri, snap, occ):
         return None
@@ -293,7 +321,8 @@ def _renamable(ls, uri: str, snap: Snapshot, occ: Occurrence) -> bool:
 
 
 @server.feature(lsp.TEXT_DOCUMENT_RENAME)
-def _rename(ls: PrismLanguageServer, params: lsp.RenameParams):
+async def _rename(ls: PrismLanguageServer, params: lsp.RenameParams):
+    await ls.ready(params.text_document.uri)
     uri = params.text_document.uri
     snap, occ = _target(ls, uri, params.position)
     new = params.new_name
@@ -308,7 +337,8 @@ def _rename(ls: PrismLanguageServer, params: lsp.RenameParams):
 
 
 @server.feature(lsp.TEXT_DOCUMENT_COMPLETION, lsp.CompletionOptions(trigger_characters=["."]))
-def _completion(ls: PrismLanguageServer, params: lsp.CompletionParams):
+async def _completion(ls: PrismLanguageServer, params: lsp.CompletionParams):
+    await ls.ready(params.text_document.uri)
     uri = params.text_document.uri
     doc = ls.workspace.get_text_document(uri)
     pos = doc.position_codec.position_from_client_units(doc.lines, params.position)
@@ -327,7 +357,8 @@ def _completion(ls: PrismLanguageServer, params: lsp.CompletionParams):
 
 
 @server.feature(lsp.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
-def _document_symbol(ls: PrismLanguageServer, params: lsp.DocumentSymbolParams):
+async def _document_symbol(ls: PrismLanguageServer, params: lsp.DocumentSymbolParams):
+    await ls.ready(params.text_document.uri)
     uri = params.text_document.uri
     state = ls.states.get(uri)
     if state is None or state.snapshot is None:

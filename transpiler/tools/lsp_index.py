@@ -18,20 +18,21 @@ positions between the text a snapshot was built from and a newer text, so
 features keep working on the last version that analysed cleanly while the
 user's edit does not parse.
 
-Talks to: `transpiler.pipeline` (analyse), `transpiler.tokenizer` (name
-tokens, to find where a declaration's name is), `transpiler.ast`,
-`transpiler.walk` (traversal), `transpiler.resolve`/`infer` (their results).
+Talks to: `transpiler.pipeline` (analyse, and its deep-stack thread for
+indexing), `transpiler.ast`, `transpiler.walk` (traversal),
+`transpiler.resolve`/`infer` (their results).
 """
 from __future__ import annotations
 
 import bisect
 import difflib
+import functools
+import re
 from dataclasses import dataclass, field
 from typing import Optional
 
 from transpiler import ast
-from transpiler.pipeline import analyse
-from transpiler.tokenizer import PrismTokenTypes as T, tokens_for_parser
+from transpiler.pipeline import _deep, analyse
 from transpiler.walk import children, descendants
 
 
@@ -62,27 +63,39 @@ def span_contains(span: ast.Span, line: int, col: int) -> bool:
     return start <= (line, col) <= end
 
 
-class _NameTokens:
-    """Positions of NAME tokens, to find a declared name inside its declaration's span."""
+class _NameFinder:
+    """Finds a declared name inside its declaration's source (`let x`, `fn f`, `catch e`):
+    a regular-expression search in the text, which is much cheaper than tokenizing the
+    file again; between a declaration's start and its name there are only keywords."""
 
-    def __init__(self, source: str):
-        toks = [t for t in tokens_for_parser(source) if t.type is T.NAME]
-        self.positions = [(t.start_pos[0] - 1, t.start_pos[1]) for t in toks]
-        self.strings = [t.string for t in toks]
+    def __init__(self, text: str):
+        self.text = text
+        self.line_starts = [0]
+        for k, ch in enumerate(text):
+            if ch == "\n":
+                self.line_starts.append(k + 1)
+
+    def offset(self, pos: tuple[int, int]) -> int:
+        return self.line_starts[pos[0]] + pos[1] if pos[0] < len(self.line_starts) else len(self.text)
+
+    def position(self, offset: int) -> tuple[int, int]:
+        line = bisect.bisect_right(self.line_starts, offset) - 1
+        return line, offset - self.line_starts[line]
 
     def first_after(self, pos: tuple[int, int], name: str) -> Optional[tuple[int, int]]:
-        k = bisect.bisect_left(self.positions, pos)
-        for j in range(k, min(k + 64, len(self.positions))):
-            if self.strings[j] == name:
-                return self.positions[j]
-        return None
+        m = _word(name).search(self.text, self.offset(pos))
+        return self.position(m.start()) if m is not None else None
 
-    def last_before(self, pos: tuple[int, int], name: str) -> Optional[tuple[int, int]]:
-        k = bisect.bisect_left(self.positions, pos)
-        for j in range(k - 1, max(k - 64, -1), -1):
-            if self.strings[j] == name:
-                return self.positions[j]
-        return None
+    def last_before(self, start: tuple[int, int], end: tuple[int, int], name: str) -> Optional[tuple[int, int]]:
+        found = None
+        for m in _word(name).finditer(self.text, self.offset(start), self.offset(end)):
+            found = m.start()
+        return self.position(found) if found is not None else None
+
+
+@functools.lru_cache(maxsize=4096)
+def _word(name: str):
+    return re.compile(r"(?<![A-Za-z0-9_])" + re.escape(name) + r"(?![A-Za-z0-9_])")
 
 
 @dataclass
@@ -97,18 +110,35 @@ class Snapshot:
     lines: list = field(default_factory=list)
     occurrences: list = field(default_factory=list)
     _starts: list = field(default_factory=list)
+    _names: Optional[_NameFinder] = None
+
+    @classmethod
+    def analyse(cls, text: str, path: str, version: Optional[int] = None) -> "Snapshot":
+        """Analyse `text` (not yet indexed); raises CompileError (or a compiler bug's
+        exception) when it fails."""
+        module, resolution, typing, warnings = analyse(text, path)
+        return cls(path, text, version, module, resolution, typing, warnings, text.split("\n"))
 
     @classmethod
     def build(cls, text: str, path: str, version: Optional[int] = None) -> "Snapshot":
-        """Analyse `text`; raises CompileError (or a compiler bug's exception) when it fails."""
-        module, resolution, typing, warnings = analyse(text, path)
-        snap = cls(path, text, version, module, resolution, typing, warnings, text.split("\n"))
-        snap._index()
-        return snap
+        return cls.analyse(text, path, version).index()
 
     # ------------------------------------------------------------ indexing
+    def index(self) -> "Snapshot":
+        """Build the position index (on a thread with the garbage collector off, as the
+        passes run: a full collection would rescan the whole tree)."""
+        if not self._starts and not self.occurrences:
+            _deep(self._index)
+        return self
+
+    @property
+    def names(self) -> _NameFinder:
+        if self._names is None:
+            self._names = _NameFinder(self.text)
+        return self._names
+
     def _index(self) -> None:
-        names = _NameTokens(self.text)
+        names = self.names
         out = self.occurrences
         res, ty = self.resolution, self.typing
         for sym in self.all_symbols():
@@ -166,7 +196,7 @@ class Snapshot:
             return span.end_line - 1, span.end_col - 1
         return span_start(fn.span)
 
-    def decl_name_position(self, sym, names: _NameTokens) -> Optional[tuple[int, int]]:
+    def decl_name_position(self, sym, names: _NameFinder) -> Optional[tuple[int, int]]:
         decl = sym.decl
         if isinstance(decl, tuple):                         # (For, target index)
             loop, index = decl
@@ -186,7 +216,8 @@ class Snapshot:
         if isinstance(decl, ast.FnDecl):
             return names.first_after(self.fn_name_search_start(decl), sym.name)
         if isinstance(decl, ast.Try):
-            return names.last_before(span_start(decl.handler.span), sym.name)
+            body_end = (decl.body.span.end_line - 1, decl.body.span.end_col - 1)
+            return names.last_before(body_end, span_start(decl.handler.span), sym.name)
         if isinstance(decl, (ast.Let, ast.StructDecl, ast.Import)):
             start = span_start(decl.span)
             return names.first_after((start[0], start[1] + 1), sym.name)
@@ -233,14 +264,12 @@ class Snapshot:
         scopes = [s for s in res.functions.values()
                   if s.node is not None and span_contains(s.node.span, line, col)]
         scopes.sort(key=lambda s: span_start(s.node.span))
-        names = None
         for scope in scopes:
             for sym in scope.symbols:
                 if isinstance(sym.decl, (ast.Param, ast.Field)):
                     out[sym.name] = sym
                     continue
-                names = names or _NameTokens(self.text)
-                pos = self.decl_name_position(sym, names)
+                pos = self.decl_name_position(sym, self.names)
                 if pos is not None and pos <= (line, col):
                     out[sym.name] = sym
         return out
