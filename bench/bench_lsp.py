@@ -35,20 +35,12 @@ sys.path.insert(0, str(REPO / "bench"))
 sys.path.insert(0, str(REPO / "tests" / "hardening"))
 sys.path.insert(0, str(REPO / "tests" / "tools"))
 
+from _kernels import best_time  # noqa: E402
 from bench_compile import source_of  # noqa: E402
 from lsp_client import LspClient  # noqa: E402
 
 from transpiler.pipeline import analyse  # noqa: E402
 from transpiler.tokenizer import PrismTokenTypes as T, tokens_for_parser  # noqa: E402
-
-
-def best_of(n: int, fn) -> float:
-    best = float("inf")
-    for _ in range(n):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
 
 
 def prism_check(path: Path, env: dict) -> None:
@@ -81,8 +73,8 @@ def bench_size(size: int, edits: int, hovers: int, workdir: Path, env: dict) -> 
     lines = text.count("\n")
     path = workdir / f"gen_{size}.prism"
     path.write_text(text)
-    front = best_of(3, lambda: analyse(text, str(path)))
-    check = best_of(3, lambda: prism_check(path, env))
+    front = best_time(lambda: analyse(text, str(path)), repeats=3)
+    check = best_time(lambda: prism_check(path, env), repeats=3)
 
     client = LspClient(env=env, cwd=str(workdir))
     try:

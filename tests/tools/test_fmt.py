@@ -2,8 +2,8 @@
 
 For each program that parses: formatting is idempotent, keeps every comment,
 gives the same AST (spans aside) and the same generated Cython (line markers
-aside), and undoes any re-spacing and re-indenting of the source. Two
-programs are also compiled and run before and after formatting.
+aside), and undoes any re-spacing and re-indenting of the source. A messy
+program is also compiled and run before and after formatting.
 """
 from __future__ import annotations
 
@@ -21,21 +21,11 @@ from transpiler.pipeline import transpile
 from transpiler.tokenizer import OPERATORS, PrismTokenTypes as T, tokens_for_parser
 from transpiler.tools.fmt import ast_shape, format_source, _pieces
 
-REPO = Path(__file__).resolve().parents[2]
-PROGRAMS = sorted(p for d in ("tests/cases", "samples", "bench", "tests/seed")
-                  for p in (REPO / d).rglob("*.prism"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from corpus import ids, valid_programs  # noqa: E402
 
-
-def _parses(path: Path) -> bool:
-    try:
-        parse_module(path.read_bytes(), str(path))
-        return True
-    except CompileError:
-        return False
-
-
-FORMATTABLE = [p for p in PROGRAMS if _parses(p)]
-IDS = [str(p.relative_to(REPO)) for p in FORMATTABLE]
+FORMATTABLE = valid_programs("tests/cases", "samples", "bench", "tests/seed")
+IDS = ids(FORMATTABLE)
 
 
 def _comments(source: str) -> list:

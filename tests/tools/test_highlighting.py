@@ -11,29 +11,19 @@ import importlib.metadata
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from pygments.token import Error, Keyword, Name, Operator, String
 
-from transpiler.diagnostics import CompileError
-from transpiler.parser import parse_module
 from transpiler.tools.pygments_lexer import PrismLexer
 
-REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from corpus import REPO, ids, valid_programs  # noqa: E402
+
 ORIGIN_EXAMPLES = REPO.parent / "shared" / "origin-examples"
-
-
-def _parses(path: Path) -> bool:
-    try:
-        parse_module(path.read_bytes(), str(path))
-        return True
-    except CompileError:
-        return False
-
-
-VALID = [p for d in ("tests/cases", "samples", "bench") for p in sorted((REPO / d).rglob("*.prism"))
-         if _parses(p)]
+VALID = valid_programs("tests/cases", "samples", "bench")
 
 
 def _doc_blocks() -> list:
@@ -48,7 +38,7 @@ def _errors(text: str) -> list:
     return [value for kind, value in PrismLexer().get_tokens(text) if kind in Error]
 
 
-@pytest.mark.parametrize("path", VALID, ids=[str(p.relative_to(REPO)) for p in VALID])
+@pytest.mark.parametrize("path", VALID, ids=ids(VALID))
 def test_no_error_token_in_programs(path):
     assert _errors(path.read_text(encoding="utf-8")) == []
 

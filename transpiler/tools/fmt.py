@@ -33,7 +33,7 @@ from typing import Optional
 from transpiler import ast
 from transpiler.parser import parse_module
 from transpiler.pipeline import _deep
-from transpiler.tokenizer import KEYWORDS, OPERATORS, PrismTokenTypes as T, tokens_for_parser
+from transpiler.tokenizer import KEYWORDS, PrismTokenTypes as T, tokens_for_parser
 
 INDENT = "    "
 
@@ -85,14 +85,19 @@ def _items(source: str) -> tuple[list, str]:
     raise AssertionError("token stream lacks ENDMARKER")  # parse succeeded, so it cannot
 
 
+_LITERALS = (T.NAME, T.NUMBER, T.STRING, T.TEMPLATE)
+
+
 def _opener(item: _Item) -> Optional[str]:
-    if item.kind in (T.OP, T.BLOCK_OPEN) and item.text and item.text[-1] in "([{":
+    """The bracket a token opens: `(`, `[`, `{`, also as the end of a longer token
+    of any kind (`${` or `~{` should a tokenizer make them one token)."""
+    if item.kind not in _LITERALS and item.text and item.text[-1] in "([{":
         return item.text[-1]
     return None
 
 
 def _closer(item: _Item) -> Optional[str]:
-    if item.kind is T.OP and item.text in _CLOSERS:
+    if item.kind not in _LITERALS and item.text in _CLOSERS:
         return item.text
     return None
 

@@ -31,6 +31,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
 from transpiler.diagnostics import CompileError
+from transpiler.resolve import Symbol
 from transpiler.tokenizer import KEYWORDS
 from transpiler.tools import lsp_features as features
 from transpiler.tools.fmt import FormatterError, format_source
@@ -278,7 +279,7 @@ async def _definition(ls: PrismLanguageServer, params: lsp.DefinitionParams):
     if occ is None:
         return None
     key = occ.key
-    if isinstance(key, features.Symbol) and key.kind == "import":
+    if isinstance(key, Symbol) and key.kind == "import":
         other, target = features.imported_declaration(snap, key, ls.imported)
         if other is not None and target is not None:
             decl = other.declaration_of(target)
@@ -315,7 +316,7 @@ async def _prepare_rename(ls: PrismLanguageServer, params: lsp.PrepareRenamePara
 
 def _renamable(ls, uri: str, snap: Snapshot, occ: Occurrence) -> bool:
     key = occ.key
-    if isinstance(key, features.Symbol):
+    if isinstance(key, Symbol):
         return key.kind in ("local", "global", "fn", "struct") and snap.text == ls.workspace.get_text_document(uri).source
     return False
 
