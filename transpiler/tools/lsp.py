@@ -109,6 +109,9 @@ class PrismLanguageServer(LanguageServer):
                 state.indexing = None
         if state.snapshot is None or state.snapshot.version is None or state.snapshot.version <= version:
             state.snapshot, state.line_maps = snapshot, {}
+        # The .prism files it imports, analysed now so that requests find them ready.
+        for stmt in snapshot.resolution.prism_imports:
+            await loop.run_in_executor(self.analyser, self.imported, snapshot, stmt.source)
 
     async def ready(self, uri: str) -> None:
         """Wait until a clean version whose diagnostics are out is indexed, so that a
@@ -174,7 +177,9 @@ class PrismLanguageServer(LanguageServer):
 
     # ------------------------------------------------------------ other files
     def imported(self, snap: Snapshot, spec: str) -> Optional[Snapshot]:
-        """The snapshot of the .prism file that `import ... from spec` names in `snap`."""
+        """The snapshot of the .prism file that `import ... from spec` names in `snap`: the
+        editor's when the file is open, else the file on disk, analysed once per change
+        (after each analysis of an importing file, on the worker thread)."""
         if not spec.startswith(("./", "../")):
             return None
         path = (Path(snap.path).parent / (spec + ".prism")).resolve()
