@@ -2,8 +2,9 @@
 
 Talks to: `build` (compiling), `runner` (running and mapping errors to
 `.prism` lines), `diagnostics` (rendering compile errors), `project` (the
-Prism.toml commands), `tools` (`prism fmt`, `prism lsp`). A compile error prints `file.prism:line:col`, the source
-line and a caret, and exits 1; no Python traceback reaches the user.
+Prism.toml commands), `tools` (`prism fmt`, `prism lsp`). A compile error
+prints `file.prism:line:col`, the source line and a caret, and exits 1; no
+Python traceback reaches the user.
 """
 from __future__ import annotations
 

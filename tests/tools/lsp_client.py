@@ -117,6 +117,17 @@ class LspClient:
                     raise TimeoutError(f"no diagnostics for {uri} version {version}")
                 self.changed.wait(left)
 
+    def publication(self, uri: str, index: int):
+        """The index-th diagnostics publication for `uri` (0-based), waiting for it."""
+        deadline = time.monotonic() + WAIT
+        with self.changed:
+            while len(self.published.get(uri, [])) <= index:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError(f"no publication {index} for {uri}")
+                self.changed.wait(left)
+            return self.published[uri][index]
+
     # ------------------------------------------------------------ requests
     def _doc(self, uri, line, col):
         return lsp.TextDocumentIdentifier(uri), lsp.Position(line, col)

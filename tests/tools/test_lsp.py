@@ -99,8 +99,11 @@ def test_diagnostics_follow_edits(client, workspace):
     assert diag.message.startswith("unexpected ')'") and diag.range.start == lsp.Position(1, 13)
     client.change(uri, "let count = 1\nprint(count + 1)\n")
     assert client.diagnostics(uri) == []
-    client.close(uri)
-    assert client.diagnostics(uri, version=None) == []
+    client.change(uri, "let count = 1\nprint(count +)\n")
+    assert client.diagnostics(uri)
+    published = len(client.published[uri])
+    client.close(uri)                       # closing clears the file's diagnostics
+    assert list(client.publication(uri, published).diagnostics) == []
 
 
 def test_diagnostics_match_prism_check(client, workspace, prism_env):
