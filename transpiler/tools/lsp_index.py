@@ -296,7 +296,20 @@ class LineMap:
     """Maps lines between an old text (a snapshot's) and a new one (the editor's)."""
 
     def __init__(self, old_lines: list, new_lines: list):
-        self.blocks = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False).get_matching_blocks()
+        # An edit touches a few lines: match the common head and tail directly and diff
+        # only what lies between (a diff of 5000 lines, many of them `}`, takes ~60 ms).
+        limit = min(len(old_lines), len(new_lines))
+        head = 0
+        while head < limit and old_lines[head] == new_lines[head]:
+            head += 1
+        tail = 0
+        while tail < limit - head and old_lines[-1 - tail] == new_lines[-1 - tail]:
+            tail += 1
+        middle = difflib.SequenceMatcher(None, old_lines[head:len(old_lines) - tail],
+                                         new_lines[head:len(new_lines) - tail], autojunk=False)
+        self.blocks = [(0, 0, head)] + [(head + a, head + b, size)
+                                        for a, b, size in middle.get_matching_blocks() if size] \
+            + [(len(old_lines) - tail, len(new_lines) - tail, tail)]
 
     def to_old(self, line: int, exact: bool = True) -> Optional[int]:
         """The old line of a new line; None when the line changed (with exact=False, the
