@@ -279,3 +279,5 @@ def test_rename_local_and_top_level(client, workspace):
     assert len(edits) == 2 and all(e.new_text == "surface" for e in edits)
     with pytest.raises(Exception, match="not a valid Prism name"):
         client.rename(uri, *at("let total", 4), "let")
+    with pytest.raises(Exception, match="'xs' is already declared"):
+        client.rename(uri, *at("let total", 4), "xs")
