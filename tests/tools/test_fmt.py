@@ -146,9 +146,9 @@ def test_style(messy, canonical):
     assert format_source(messy) == canonical
 
 
-def test_unknown_spacing_is_kept():
-    # `.` keeps the user's spacing on each side: Prism v2 gives `a . b` a meaning of its own.
-    assert format_source("let a = p.x\nlet b = p .x") == "let a = p.x\nlet b = p .x\n"
+def test_dot_operator_keeps_its_spaces():
+    # Prism v2 gives `a . b` (an operator) a meaning of its own, apart from `a.b`.
+    assert format_source("let a = p.x\nlet b = p . x") == "let a = p.x\nlet b = p . x\n"
 
 
 def test_refuses_what_does_not_parse():

@@ -56,6 +56,23 @@ _JOIN_AFTER_BRACE = frozenset(("else", "catch", "finally", "medium", "low", "shi
 _CLOSERS = {")": "(", "]": "[", "}": "{"}
 
 
+def _kinds(*names: str) -> frozenset:
+    """Token types by name: the v2 tokenizer retypes some tokens (`transpiler/layout.py`);
+    naming them keeps the formatter working with a tokenizer that lacks them."""
+    return frozenset(k for k in (getattr(T, n, None) for n in names) if k is not None)
+
+
+# Retyped operators and brackets: they are still what their text says.
+_OP_KINDS = _kinds("OP", "BLOCK_OPEN", "STRUCT_OPEN", "GENERIC_OPEN", "GENERIC_CLOSE", "DOT_OP")
+# Retyped keywords (`async {`, `fn (`, the `in` of `in "ctx" value`).
+_KEYWORD_KINDS = _kinds("ASYNC_LAMBDA", "ASYNC_BLOCK", "FN_EXPR", "TAG_IN")
+# Tokens that are whole operands (macro arguments `$p`, `#$p`, pasted names `${p}`).
+_OPERAND_KINDS = _kinds("NUMBER", "STRING", "TEMPLATE", "MACRO_VAR", "MACRO_STR", "PASTE_NAME")
+_LITERALS = _kinds("NAME", "MACRO_BODY") | _OPERAND_KINDS
+_GENERIC_OPEN, _GENERIC_CLOSE, _DOT_OP = _kinds("GENERIC_OPEN"), _kinds("GENERIC_CLOSE"), _kinds("DOT_OP")
+_BLOCK_BRACES = _kinds("BLOCK_OPEN", "STRUCT_OPEN")        # `=> {` and `Point {`
+
+
 @dataclass
 class _Item:
     """One significant token and the whitespace, comments and line ends before it."""
@@ -85,9 +102,6 @@ def _items(source: str) -> tuple[list, str]:
     raise AssertionError("token stream lacks ENDMARKER")  # parse succeeded, so it cannot
 
 
-_LITERALS = (T.NAME, T.NUMBER, T.STRING, T.TEMPLATE)
-
-
 def _opener(item: _Item) -> Optional[str]:
     """The bracket a token opens: `(`, `[`, `{`, also as the end of a longer token
     of any kind (`${` or `~{` should a tokenizer make them one token)."""
@@ -103,20 +117,20 @@ def _closer(item: _Item) -> Optional[str]:
 
 
 def _is_keyword(item: Optional[_Item]) -> bool:
-    return item is not None and (item.kind is T.ASYNC_LAMBDA or
+    return item is not None and (item.kind in _KEYWORD_KINDS or
                                  (item.kind is T.NAME and item.text in KEYWORDS
                                   and item.text not in _LITERAL_WORDS))
 
 
 def _is_op(item: Optional[_Item], *texts: str) -> bool:
-    return item is not None and item.kind in (T.OP, T.BLOCK_OPEN) and (not texts or item.text in texts)
+    return item is not None and item.kind in _OP_KINDS and (not texts or item.text in texts)
 
 
 def _known(item: _Item) -> bool:
     """Does the formatter have spacing rules for this token?"""
-    if item.kind in (T.OP, T.BLOCK_OPEN):
+    if item.kind in _OP_KINDS:
         return item.text in _KNOWN_OPS
-    return item.kind in (T.NAME, T.NUMBER, T.STRING, T.TEMPLATE, T.ASYNC_LAMBDA)
+    return item.kind is T.NAME or item.kind in _KEYWORD_KINDS or item.kind in _OPERAND_KINDS
 
 
 _TYPE_OPS = frozenset(", : ~ [ ] ( ) < > -> :: .".split())
@@ -133,7 +147,7 @@ def _operand_end(item: Optional[_Item]) -> bool:
     """Can an expression end with this token (so a following `-` is binary)?"""
     if item is None:
         return False
-    if item.kind in (T.NUMBER, T.STRING, T.TEMPLATE):
+    if item.kind in _OPERAND_KINDS:
         return True
     if item.kind is T.NAME:
         return not _is_keyword(item)
@@ -198,6 +212,14 @@ class _Layout:
         Prism v2 `fn f<T>(`, `Box<f64>::new`): a `<` right after a name whose partner
         `>` comes before anything that cannot be part of a type."""
         items = self.items
+        if _GENERIC_OPEN:                   # the tokenizer marks them itself
+            for i, item in enumerate(items):
+                if item.kind in _GENERIC_OPEN:
+                    self.generic_open.add(i)
+                elif item.kind in _GENERIC_CLOSE:
+                    self.generic_close.add(i)
+                    item.generic_close = True
+            return
         for i, item in enumerate(items):
             if not (_is_op(item, "<") and i and items[i - 1].kind is T.NAME
                     and not _is_keyword(items[i - 1])) or i in self.generic_open:
@@ -221,7 +243,7 @@ class _Layout:
     def _brace_style(self, i: int) -> str:
         item = self.items[i]
         prev = self.items[i - 1] if i else None
-        if item.kind is T.BLOCK_OPEN:
+        if item.kind in _BLOCK_BRACES:
             return "block"
         if item.text != "{" or (prev is not None and not _known(prev)):
             return "keep"
@@ -298,8 +320,11 @@ def _space(layout: _Layout, i: int) -> str:
         return " "
     if not _known(p) or not _known(c):
         return _keep(c.trivia)
+    if p.kind in _DOT_OP or c.kind in _DOT_OP:
+        return " "                      # `a . b`: the v2 dot operator (the tokenizer saw the spaces)
     if _is_op(p, ".") or _is_op(c, "."):
-        return _keep(c.trivia)          # `a . b` is an operator of its own in Prism v2
+        # A member `a.b`; without a tokenizer that tells `a . b` apart, keep the user's spacing.
+        return "" if _DOT_OP else _keep(c.trivia)
     if _is_op(p, "::", "#") or _is_op(c, "::"):
         return ""
     if _is_op(c, "..", "..=") or _is_op(p, "..", "..="):

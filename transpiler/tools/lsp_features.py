@@ -62,7 +62,7 @@ def fn_signature(snap: Snapshot, fn, owner: Optional[str] = None) -> str:
     params = []
     for i, p in enumerate(fn.params):
         pt = info.params[i] if info is not None and i < len(info.params) else T.ANY
-        text = p.name if (p.name == "self" and i == 0 and pt.kind == "struct") else f"{p.name}: {type_text(pt)}"
+        text = p.name if (p.name == "self" and i == 0) else f"{p.name}: {type_text(pt)}"
         if p.default is not None:
             text += f" = {snap.source_of(p.default)}"
         params.append(text)
