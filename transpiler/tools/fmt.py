@@ -344,6 +344,8 @@ def _space(layout: _Layout, i: int) -> str:
     if _is_op(c, "(", "["):
         if _is_keyword(p):
             return "" if p.text == "fn" else " "
+        if p.text in ("against", "sources") and i >= 2 and items[i - 2].text in ("verify", "against"):
+            return " "                  # `verify against sources [..]`: keywords there, not names
         return "" if _operand_end(p) and not c.ended else " "
     if _is_op(c, "{"):
         return " "

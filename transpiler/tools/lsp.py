@@ -46,7 +46,9 @@ _MEMBER_CHAIN = re.compile(r"([A-Za-z_]\w*(?:\s*\.\s*[A-Za-z_]\w*)*)\s*\.\s*([A-
 _SYMBOL_KINDS = {"function": lsp.SymbolKind.Function, "struct": lsp.SymbolKind.Struct,
                  "field": lsp.SymbolKind.Field, "method": lsp.SymbolKind.Method,
                  "variable": lsp.SymbolKind.Variable, "constant": lsp.SymbolKind.Constant,
-                 "module": lsp.SymbolKind.Module}
+                 "module": lsp.SymbolKind.Module, "interface": lsp.SymbolKind.Interface,
+                 "impl": lsp.SymbolKind.Object, "operator": lsp.SymbolKind.Operator,
+                 "macro": lsp.SymbolKind.Function}
 _COMPLETION_KINDS = {"keyword": lsp.CompletionItemKind.Keyword, "function": lsp.CompletionItemKind.Function,
                      "struct": lsp.CompletionItemKind.Struct, "field": lsp.CompletionItemKind.Field,
                      "method": lsp.CompletionItemKind.Method, "variable": lsp.CompletionItemKind.Variable,

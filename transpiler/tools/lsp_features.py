@@ -340,7 +340,7 @@ def _member_type(snap: Snapshot, t: T.Type, name: str) -> T.Type:
 @dataclass
 class Outline:
     name: str
-    kind: str           # function struct field method variable constant module
+    kind: str           # function struct field method variable constant module interface impl operator macro
     detail: str
     node: object
     selection: Optional[Occurrence]
@@ -369,6 +369,25 @@ def outline(snap: Snapshot) -> list:
         if isinstance(stmt, ast.Import):
             names = [n.alias or n.name for n in stmt.names] + ([stmt.default] if stmt.default else [])
             return [Outline(name, "module", f"from \"{stmt.source}\"", stmt, None, []) for name in names]
+        return of_v2_declaration(stmt)
+
+    def of_v2_declaration(stmt) -> list:
+        """Prism v2's traits, impls, operators and macros, read by their fields so that this
+        also runs on an AST without them."""
+        methods = getattr(stmt, "methods", None)
+        if isinstance(methods, tuple):
+            kids = [Outline(m.name, "method", fn_signature(snap, m), m, decls.get(id(m)), []) for m in methods]
+            if isinstance(getattr(stmt, "name", None), str):
+                return [Outline(stmt.name, "interface", "trait", stmt, decls.get(id(stmt)), kids)]
+            trait, target = getattr(stmt, "trait", None), getattr(stmt, "target", None)
+            name = "impl " + (f"{getattr(trait, 'name', '?')} for " if trait is not None else "") \
+                + getattr(target, "name", "?")
+            return [Outline(name, "impl", "", stmt, None, kids)]
+        function = getattr(stmt, "function", None)
+        if isinstance(function, ast.FnDecl) and isinstance(getattr(stmt, "op", None), str):
+            return [Outline(f"operator {stmt.op}", "operator", fn_signature(snap, function), stmt, None, [])]
+        if isinstance(getattr(stmt, "name", None), str) and isinstance(getattr(stmt, "body", None), str):
+            return [Outline(stmt.name, "macro", "macro", stmt, None, [])]
         return []
 
     return [x for stmt in snap.module.body for x in of_stmt(stmt)]
