@@ -19,7 +19,8 @@ from transpiler.diagnostics import CompileError
 from transpiler.parser import parse_module
 from transpiler.pipeline import transpile
 from transpiler.tokenizer import OPERATORS, PrismTokenTypes as T, tokens_for_parser
-from transpiler.tools.fmt import ast_shape, format_source, _pieces
+from transpiler.tools.fmt import ast_shape, format_source
+from transpiler.tools.fmt_tokens import trivia_pieces
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus import ids, valid_programs  # noqa: E402
@@ -31,7 +32,7 @@ IDS = ids(FORMATTABLE)
 def _comments(source: str) -> list:
     out = []
     for tok in tokens_for_parser(source):
-        out.extend(piece for piece in _pieces(tok.prefix) if piece != "\n")
+        out.extend(piece for piece in trivia_pieces(tok.prefix) if piece != "\n")
     return out
 
 

@@ -20,160 +20,28 @@ grammar node, so syntax it has never seen keeps its meaning:
 Like black, the result is checked before anyone sees it: it is parsed again
 and its AST must equal the original's (spans aside), else `FormatterError`.
 
-Talks to: `transpiler.tokenizer` (tokens with their whitespace and comment
-prefixes), `transpiler.parser` (the ASTs compared), `transpiler.pipeline`
+Talks to: `fmt_tokens` (the tokens with their whitespace and comments, token
+classes), `transpiler.parser` (the ASTs compared), `transpiler.pipeline`
 (parsing on a thread with a deep stack); used by `fmt_cli` and `lsp`.
 """
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
 from typing import Optional
 
 from transpiler import ast
 from transpiler.parser import parse_module
 from transpiler.pipeline import _deep
-from transpiler.tokenizer import KEYWORDS, PrismTokenTypes as T, tokens_for_parser
+from transpiler.tokenizer import PrismTokenTypes as T
+from transpiler.tools.fmt_tokens import (BLOCK_BRACES, CLOSERS, DOT_OP, EXPRESSION_KEYWORDS,
+                                         GENERIC_CLOSE, GENERIC_OPEN, Item, JOIN_AFTER_BRACE,
+                                         closer, has_space, is_keyword, is_op, known, opener,
+                                         operand_end, significant_tokens, trivia_pieces, type_like)
 
 INDENT = "    "
 
 
 class FormatterError(Exception):
     """The formatter produced a program that means something else: a bug in the formatter."""
-
-
-# ---------------------------------------------------------------- token classes
-
-_LITERAL_WORDS = frozenset(("true", "false", "null"))
-_SPACED_BINARY = frozenset("""+ - * / % ** == != <= >= && || ~> ~?? ~||> ~@> = += -= *= /= %=
-=> -> < >""".split())
-_TIGHT = frozenset((".." , "..=", "::"))
-_KNOWN_OPS = _SPACED_BINARY | _TIGHT | frozenset("""( ) [ ] { } , : ; . ! <~ ~ #""".split())
-# Keywords that a `{` after them opens an object literal (an expression position).
-_EXPRESSION_KEYWORDS = frozenset(("return", "throw", "defer", "await", "in"))
-# After `}` at the start of the next line, these continue the statement: joined as `} else`.
-_JOIN_AFTER_BRACE = frozenset(("else", "catch", "finally", "medium", "low", "shift"))
-_CLOSERS = {")": "(", "]": "[", "}": "{"}
-
-
-def _kinds(*names: str) -> frozenset:
-    """Token types by name: the v2 tokenizer retypes some tokens (`transpiler/layout.py`);
-    naming them keeps the formatter working with a tokenizer that lacks them."""
-    return frozenset(k for k in (getattr(T, n, None) for n in names) if k is not None)
-
-
-# Retyped operators and brackets: they are still what their text says.
-_OP_KINDS = _kinds("OP", "BLOCK_OPEN", "STRUCT_OPEN", "GENERIC_OPEN", "GENERIC_CLOSE", "DOT_OP")
-# Retyped keywords (`async {`, `fn (`, the `in` of `in "ctx" value`).
-_KEYWORD_KINDS = _kinds("ASYNC_LAMBDA", "ASYNC_BLOCK", "FN_EXPR", "TAG_IN")
-# Tokens that are whole operands (macro arguments `$p`, `#$p`, pasted names `${p}`).
-_OPERAND_KINDS = _kinds("NUMBER", "STRING", "TEMPLATE", "MACRO_VAR", "MACRO_STR", "PASTE_NAME")
-_LITERALS = _kinds("NAME", "MACRO_BODY") | _OPERAND_KINDS
-_GENERIC_OPEN, _GENERIC_CLOSE, _DOT_OP = _kinds("GENERIC_OPEN"), _kinds("GENERIC_CLOSE"), _kinds("DOT_OP")
-_BLOCK_BRACES = _kinds("BLOCK_OPEN", "STRUCT_OPEN")        # `=> {` and `Point {`
-
-
-@dataclass
-class _Item:
-    """One significant token and the whitespace, comments and line ends before it."""
-    kind: T
-    text: str
-    trivia: str
-    ended: bool                 # a statement ended between the previous token and this one
-    generic_close: bool = False
-    parent: Optional[int] = None    # index of the innermost open bracket around it
-    match: Optional[int] = None     # for a bracket: index of its partner
-
-
-def _items(source: str) -> tuple[list, str]:
-    """The significant tokens of `source` (NEWLINE tokens folded into trivia) and the
-    trivia after the last one."""
-    items, pending, ended = [], "", False
-    for tok in tokens_for_parser(source):
-        if tok.type is T.NEWLINE:
-            pending += tok.prefix + tok.string
-            ended = True
-        elif tok.type is T.ENDMARKER:
-            return items, pending + tok.prefix
-        else:
-            items.append(_Item(tok.type, tok.string, pending + tok.prefix, ended,
-                               getattr(tok, "closes_generic", False)))
-            pending, ended = "", False
-    raise AssertionError("token stream lacks ENDMARKER")  # parse succeeded, so it cannot
-
-
-def _opener(item: _Item) -> Optional[str]:
-    """The bracket a token opens: `(`, `[`, `{`, also as the end of a longer token
-    of any kind (`${` or `~{` should a tokenizer make them one token)."""
-    if item.kind not in _LITERALS and item.text and item.text[-1] in "([{":
-        return item.text[-1]
-    return None
-
-
-def _closer(item: _Item) -> Optional[str]:
-    if item.kind not in _LITERALS and item.text in _CLOSERS:
-        return item.text
-    return None
-
-
-def _is_keyword(item: Optional[_Item]) -> bool:
-    return item is not None and (item.kind in _KEYWORD_KINDS or
-                                 (item.kind is T.NAME and item.text in KEYWORDS
-                                  and item.text not in _LITERAL_WORDS))
-
-
-def _is_op(item: Optional[_Item], *texts: str) -> bool:
-    return item is not None and item.kind in _OP_KINDS and (not texts or item.text in texts)
-
-
-def _known(item: _Item) -> bool:
-    """Does the formatter have spacing rules for this token?"""
-    if item.kind in _OP_KINDS:
-        return item.text in _KNOWN_OPS
-    return item.kind is T.NAME or item.kind in _KEYWORD_KINDS or item.kind in _OPERAND_KINDS
-
-
-_TYPE_OPS = frozenset(", : ~ [ ] ( ) < > -> :: .".split())
-
-
-def _type_like(item: _Item) -> bool:
-    """Can this token appear inside generic arguments (`<K, [V], fn(T) -> U, T: Bound ~0.9>`)?"""
-    if item.kind in (T.NAME, T.NUMBER):
-        return not _is_keyword(item) or item.text == "fn"
-    return _is_op(item) and item.text in _TYPE_OPS
-
-
-def _operand_end(item: Optional[_Item]) -> bool:
-    """Can an expression end with this token (so a following `-` is binary)?"""
-    if item is None:
-        return False
-    if item.kind in _OPERAND_KINDS:
-        return True
-    if item.kind is T.NAME:
-        return not _is_keyword(item)
-    return item.text in (")", "]", "}") or item.generic_close
-
-
-# ---------------------------------------------------------------- trivia
-
-_TRIVIA = re.compile(r"(//[^\n]*)|(/\*.*?\*/)|(\n)|[ \t\r\f\ufeff]+", re.DOTALL)
-
-
-def _pieces(trivia: str) -> list:
-    """Comments and line ends of a trivia string, in order: "\\n" or the comment text."""
-    out = []
-    for m in _TRIVIA.finditer(trivia):
-        if m.group(1) is not None:
-            out.append(m.group(1).rstrip())
-        elif m.group(2) is not None:
-            out.append(m.group(2))
-        elif m.group(3) is not None:
-            out.append("\n")
-    return out
-
-
-def _has_space(trivia: str) -> bool:
-    return trivia != ""
 
 
 # ---------------------------------------------------------------- structure
@@ -191,7 +59,7 @@ class _Layout:
         self._brackets()
         self._generics()
         for i, item in enumerate(items):
-            if _opener(item) == "{":
+            if opener(item) == "{":
                 self.styles[i] = self._brace_style(i)
         self._breaks()
 
@@ -199,12 +67,12 @@ class _Layout:
         stack: list = []
         for i, item in enumerate(self.items):
             item.parent = stack[-1] if stack else None
-            closer = _closer(item)
-            if closer is not None and stack and _opener(self.items[stack[-1]]) == _CLOSERS[closer]:
+            bracket = closer(item)
+            if bracket is not None and stack and opener(self.items[stack[-1]]) == CLOSERS[bracket]:
                 j = stack.pop()
                 item.match, self.items[j].match = j, i
                 item.parent = stack[-1] if stack else None
-            elif _opener(item) is not None:
+            elif opener(item) is not None:
                 stack.append(i)
 
     def _generics(self):
@@ -212,26 +80,26 @@ class _Layout:
         Prism v2 `fn f<T>(`, `Box<f64>::new`): a `<` right after a name whose partner
         `>` comes before anything that cannot be part of a type."""
         items = self.items
-        if _GENERIC_OPEN:                   # the tokenizer marks them itself
+        if GENERIC_OPEN:                   # the tokenizer marks them itself
             for i, item in enumerate(items):
-                if item.kind in _GENERIC_OPEN:
+                if item.kind in GENERIC_OPEN:
                     self.generic_open.add(i)
-                elif item.kind in _GENERIC_CLOSE:
+                elif item.kind in GENERIC_CLOSE:
                     self.generic_close.add(i)
                     item.generic_close = True
             return
         for i, item in enumerate(items):
-            if not (_is_op(item, "<") and i and items[i - 1].kind is T.NAME
-                    and not _is_keyword(items[i - 1])) or i in self.generic_open:
+            if not (is_op(item, "<") and i and items[i - 1].kind is T.NAME
+                    and not is_keyword(items[i - 1])) or i in self.generic_open:
                 continue
             depth, k = 0, i
             while k < len(items):
                 tok = items[k]
-                if k > i and (tok.ended or not _type_like(tok)):
+                if k > i and (tok.ended or not type_like(tok)):
                     break
-                if _is_op(tok, "<"):
+                if is_op(tok, "<"):
                     depth += 1
-                elif _is_op(tok, ">"):
+                elif is_op(tok, ">"):
                     depth -= 1
                     if depth == 0:
                         self.generic_open.add(i)
@@ -243,21 +111,22 @@ class _Layout:
     def _brace_style(self, i: int) -> str:
         item = self.items[i]
         prev = self.items[i - 1] if i else None
-        if item.kind in _BLOCK_BRACES:
+        if item.kind in BLOCK_BRACES:
             return "block"
-        if item.text != "{" or (prev is not None and not _known(prev)):
+        if item.text != "{" or (prev is not None and not known(prev)):
             return "keep"
-        if _is_op(prev, "~"):
+        if is_op(prev, "~"):
             return "tight"                  # the confidence range of `v ~{0.8, 1.0}`
-        if prev is None or item.ended or (_is_op(prev) and not _operand_end(prev)) \
-                or (_is_keyword(prev) and prev.text in _EXPRESSION_KEYWORDS):
+        if prev is None or item.ended or (is_op(prev) and not operand_end(prev)) \
+                or (is_keyword(prev) and prev.text in EXPRESSION_KEYWORDS):
             return "object"
         return "block"
 
-    def style_of(self, opener: Optional[int]) -> Optional[str]:
-        return self.styles.get(opener) if opener is not None else None
+    def style_of(self, group: Optional[int]) -> Optional[str]:
+        """The style of the `{` group at index `group` (None: not a brace group)."""
+        return self.styles.get(group) if group is not None else None
 
-    def _statement_level(self, item: _Item) -> bool:
+    def _statement_level(self, item: Item) -> bool:
         return item.parent is None or self.style_of(item.parent) == "block"
 
     def _breaks(self):
@@ -267,14 +136,14 @@ class _Layout:
             prev = items[i - 1] if i else None
             if "\n" in item.trivia and item.parent is not None:
                 broken.add(item.parent)
-            if item.match is not None and _closer(item) and "\n" in item.trivia:
+            if item.match is not None and closer(item) and "\n" in item.trivia:
                 broken.add(item.match)
             # One statement per line: `a; b` on one line becomes two lines, and the `;`
             # goes (the line end separates them).
-            if _is_op(prev, ";") and self._statement_level(prev) and not _closer(item) \
-                    and not _pieces(item.trivia):
+            if is_op(prev, ";") and self._statement_level(prev) and not closer(item) \
+                    and not trivia_pieces(item.trivia):
                 self.break_before.add(i)
-                if not _pieces(prev.trivia) and i >= 2 and not _is_op(items[i - 2], ";"):
+                if not trivia_pieces(prev.trivia) and i >= 2 and not is_op(items[i - 2], ";"):
                     self.dropped.add(i - 1)
                 if prev.parent is not None:
                     broken.add(prev.parent)
@@ -295,79 +164,79 @@ class _Layout:
 # ---------------------------------------------------------------- spacing
 
 def _keep(trivia: str) -> str:
-    return " " if _has_space(trivia) else ""
+    return " " if has_space(trivia) else ""
 
 
 def _space(layout: _Layout, i: int) -> str:
     """The horizontal space between items[i-1] and items[i] on one line."""
     items = layout.items
     c, p = items[i], items[i - 1]
-    unary_context = c.ended or not _operand_end(p)
+    unary_context = c.ended or not operand_end(p)
     # Brackets first: they decide regardless of what is inside.
-    if _closer(c) == "}" and c.match is not None and p is items[c.match]:
+    if closer(c) == "}" and c.match is not None and p is items[c.match]:
         return ""                                          # {}
-    if _opener(p) == "{" and c.match != i - 1:
+    if opener(p) == "{" and c.match != i - 1:
         style = layout.styles.get(i - 1)
         return {"block": " ", "keep": _keep(c.trivia)}.get(style, "")
-    if _closer(c) == "}":
+    if closer(c) == "}":
         style = layout.style_of(c.match)
         return {"block": " ", "keep": _keep(c.trivia)}.get(style, "")
-    if _opener(p) in ("(", "[") or _closer(c) in (")", "]"):
+    if opener(p) in ("(", "[") or closer(c) in (")", "]"):
         return ""
-    if _is_op(c, ",", ";"):
+    if is_op(c, ",", ";"):
         return ""
-    if _is_op(p, ",", ";"):
+    if is_op(p, ",", ";"):
         return " "
-    if not _known(p) or not _known(c):
+    if not known(p) or not known(c):
         return _keep(c.trivia)
-    if p.kind in _DOT_OP or c.kind in _DOT_OP:
+    if p.kind in DOT_OP or c.kind in DOT_OP:
         return " "                      # `a . b`: the v2 dot operator (the tokenizer saw the spaces)
-    if _is_op(p, ".") or _is_op(c, "."):
+    if is_op(p, ".") or is_op(c, "."):
         # A member `a.b`; without a tokenizer that tells `a . b` apart, keep the user's spacing.
-        return "" if _DOT_OP else _keep(c.trivia)
-    if _is_op(p, "::", "#") or _is_op(c, "::"):
+        return "" if DOT_OP else _keep(c.trivia)
+    if is_op(p, "::", "#") or is_op(c, "::"):
         return ""
-    if _is_op(c, "..", "..=") or _is_op(p, "..", "..="):
+    if is_op(c, "..", "..=") or is_op(p, "..", "..="):
         return ""
-    if _is_op(c, ":"):
+    if is_op(c, ":"):
         return ""
-    if _is_op(p, ":"):
+    if is_op(p, ":"):
         return "" if layout.style_of(p.parent) is None and _in_subscript(layout, p) else " "
     if i - 1 in layout.generic_open or i in layout.generic_open or i in layout.generic_close:
         return ""
-    if _is_op(p, "!", "#"):
+    if is_op(p, "!", "#"):
         return ""
-    if _is_op(p, "-", "+") and _unary(items, i - 1):
+    if is_op(p, "-", "+") and _unary(items, i - 1):
         return ""
-    if _is_op(p, "~"):
+    if is_op(p, "~"):
         return ""
-    if _is_op(c, "(", "["):
-        if _is_keyword(p):
+    if is_op(c, "(", "["):
+        if is_keyword(p):
             return "" if p.text == "fn" else " "
         if p.text in ("against", "sources") and i >= 2 and items[i - 2].text in ("verify", "against"):
             return " "                  # `verify against sources [..]`: keywords there, not names
-        return "" if _operand_end(p) and not c.ended else " "
-    if _is_op(c, "{"):
+        return "" if operand_end(p) and not c.ended else " "
+    if is_op(c, "{"):
         return " "
-    if _is_op(c, "-", "+") and unary_context:
-        return " " if i > 0 and not _is_op(p, "(", "[", "!", "-", "+", "~", "<~") else ""
+    if is_op(c, "-", "+") and unary_context:
+        return " " if i > 0 and not is_op(p, "(", "[", "!", "-", "+", "~", "<~") else ""
     return " "
 
 
 def _unary(items: list, i: int) -> bool:
     item = items[i]
-    return i == 0 or item.ended or not _operand_end(items[i - 1])
+    return i == 0 or item.ended or not operand_end(items[i - 1])
 
 
-def _in_subscript(layout: _Layout, colon: _Item) -> bool:
+def _in_subscript(layout: _Layout, colon: Item) -> bool:
     """Is this `:` a slice's (`xs[a:b]`), inside an index rather than an array literal?"""
     if colon.parent is None:
         return False
-    opener = layout.items[colon.parent]
-    if opener.text != "[":
+    bracket = layout.items[colon.parent]
+    if bracket.text != "[":
         return False
     before = layout.items[colon.parent - 1] if colon.parent else None
-    return _operand_end(before) and not opener.ended
+    return operand_end(before) and not bracket.ended
 
 
 # ---------------------------------------------------------------- emitting
@@ -410,12 +279,12 @@ class _Printer:
         item, prev = items[i], items[i - 1] if i else None
         top = self.open_lines[-1] if self.open_lines else None
         inner = top + 1 if top is not None else 0
-        if _closer(item) and item.match is not None:
+        if closer(item) and item.match is not None:
             return top, inner
         continuation = (not item.ended and prev is not None
                         and (item.parent is None or self.layout.style_of(item.parent) == "block")
-                        and not _opener(prev) and not _is_op(prev, ",", ";")
-                        and not (item.kind is T.NAME and item.text in _JOIN_AFTER_BRACE))
+                        and not opener(prev) and not is_op(prev, ",", ";")
+                        and not (item.kind is T.NAME and item.text in JOIN_AFTER_BRACE))
         indent = inner + (1 if continuation else 0)
         return indent, indent
 
@@ -424,30 +293,30 @@ class _Printer:
         for i, item in enumerate(items):
             if i in layout.dropped:
                 continue
-            pieces = _pieces(item.trivia)
+            pieces = trivia_pieces(item.trivia)
             prev = items[i - 1] if i else None
             newline = "\n" in pieces or i in layout.break_before
-            if (newline and _is_op(prev, "}") and item.kind is T.NAME and item.text in _JOIN_AFTER_BRACE
+            if (newline and is_op(prev, "}") and item.kind is T.NAME and item.text in JOIN_AFTER_BRACE
                     and pieces.count("\n") == len(pieces) and not item.ended):
                 newline = False                   # `}` newline `else` -> `} else`
             if i == 0 or newline:
                 indent, comment_indent = self.indent_for(i) if i else (0, 0)
                 self.line_break(pieces, comment_indent, indent,
-                                blank_at_start=prev is not None and _opener(prev) is None,
-                                blank_at_end=_closer(item) is None)
+                                blank_at_start=prev is not None and opener(prev) is None,
+                                blank_at_end=closer(item) is None)
                 self.line_indent = indent
             else:
                 space = _space(layout, i)
                 for comment in (p for p in pieces if p != "\n"):   # `a /* x */ + b`
-                    self.out.append((" " if _opener(prev) is None else "") + comment)
-                    space = "" if _closer(item) or _is_op(item, ",", ";") else " "
+                    self.out.append((" " if opener(prev) is None else "") + comment)
+                    space = "" if closer(item) or is_op(item, ",", ";") else " "
                 self.out.append(space)
             self.out.append(item.text)
-            if _closer(item) and item.match is not None:
+            if closer(item) and item.match is not None:
                 self.open_lines.pop()
-            elif _opener(item) is not None and item.match is not None:
+            elif opener(item) is not None and item.match is not None:
                 self.open_lines.append(self.line_indent)
-        pieces = _pieces(tail)
+        pieces = trivia_pieces(tail)
         if any(p != "\n" for p in pieces):
             self.line_break(pieces, 0, 0, blank_at_start=bool(items), blank_at_end=False)
         while self.out and isinstance(self.out[-1], str) and self.out[-1].strip() == "":
@@ -490,7 +359,7 @@ def _align_trailing_comments(fragments: list) -> str:
 
 
 def _layout_text(source: str) -> str:
-    items, tail = _items(source)
+    items, tail = significant_tokens(source)
     return _Printer(_Layout(items)).emit(items, tail)
 
 
