@@ -2,8 +2,9 @@
 
 Talks to: `build` (compiling), `runner` (running and mapping errors to
 `.prism` lines), `diagnostics` (rendering compile errors), `project` (the
-Prism.toml commands). A compile error prints `file.prism:line:col`, the source
-line and a caret, and exits 1; no Python traceback reaches the user.
+Prism.toml commands), `tools` (`prism fmt`, `prism lsp`). A compile error
+prints `file.prism:line:col`, the source line and a caret, and exits 1; no
+Python traceback reaches the user.
 """
 from __future__ import annotations
 
@@ -214,6 +215,25 @@ def check_cmd(file):
         fail(_internal_error(exc, file), file)
     _print_warnings(file, warnings)
     click.echo(f"{file}: ok")
+
+
+@prism_main.command("fmt")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--check", is_flag=True, help="Change nothing; exit 1 when a file would be reformatted.")
+@click.option("--diff", is_flag=True, help="Change nothing; print what would change as unified diffs.")
+@click.option("--exclude", "excludes", multiple=True, metavar="GLOB",
+              help="Skip files matching GLOB (relative to the config file's directory); repeatable.")
+def fmt_cmd(paths, check, diff, excludes):
+    """Format PATHS (files or directories; default .; - for standard input) in the one Prism style."""
+    from transpiler.tools import fmt_cli
+    sys.exit(fmt_cli.run(paths, check, diff, excludes))
+
+
+@prism_main.command("lsp")
+def lsp_cmd():
+    """Run the Prism language server on standard input and output (for editors)."""
+    from transpiler.tools.lsp import serve
+    serve()
 
 
 def _register_project_commands():

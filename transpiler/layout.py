@@ -109,6 +109,7 @@ class _TypeFn(Token):
 
 class _MagnitudeClose(Token):
     """The `|` closing a magnitude `|v|`: it ends a value."""
+    ends_value = True
 
 
 def _line_start(tok) -> int:
@@ -126,7 +127,7 @@ def _ends_value(tok) -> bool:
     if tok.type is T.NAME:
         return tok.string not in KEYWORDS or tok.string in _VALUE_KEYWORDS
     if tok.type is T.OP:
-        return tok.string in (")", "]", "}") or isinstance(tok, _MagnitudeClose)
+        return tok.string in (")", "]", "}") or getattr(tok, "ends_value", False)
     return False
 
 

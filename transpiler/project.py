@@ -34,6 +34,10 @@ SCHEMA: dict = {
         "codegen-units": ((int,), "a positive integer"),
         "stack-guard": ((bool,), "a boolean"),
     },
+    # `prism fmt` (transpiler/tools/fmt_cli.py): globs of files it leaves alone.
+    "fmt": {
+        "exclude": ((list,), "an array of strings"),
+    },
     # The names prism_runtime/llm_config.py reads (issue 5 spells them with underscores).
     "llm": {
         "provider": ((str,), "a string"),
@@ -120,7 +124,7 @@ def load_project(root: Path) -> Project:
                 ok = 0 <= value <= 3
             if ok and key == "codegen-units":
                 ok = value >= 1
-            if ok and key == "authors":
+            if ok and key in ("authors", "exclude"):
                 ok = all(isinstance(a, str) for a in value)
             if not ok:
                 raise ConfigError(f"{MANIFEST}:{line}: '{key}' in [{section}] must be {what}, not {value!r}")
