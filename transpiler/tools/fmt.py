@@ -32,8 +32,8 @@ from transpiler import ast
 from transpiler.parser import parse_module
 from transpiler.pipeline import _deep
 from transpiler.tokenizer import PrismTokenTypes as T
-from transpiler.tools.fmt_tokens import (BLOCK_BRACES, CLOSERS, DOT_OP, EXPRESSION_KEYWORDS,
-                                         GENERIC_CLOSE, GENERIC_OPEN, Item, JOIN_AFTER_BRACE,
+from transpiler.tools.fmt_tokens import (BLOCK_BRACES, CLOSERS, CLOSURE_EMPTY, CLOSURE_OPEN, DOT_OP,
+                                         EXPRESSION_KEYWORDS, GENERIC_CLOSE, GENERIC_OPEN, Item, JOIN_AFTER_BRACE,
                                          closer, has_space, is_keyword, is_op, known, opener,
                                          operand_end, significant_tokens, trivia_pieces, type_like)
 
@@ -58,6 +58,7 @@ class _Layout:
         self.dropped: set = set()       # `;` separators replaced by a line end
         self._brackets()
         self._generics()
+        self._bars()
         for i, item in enumerate(items):
             if opener(item) == "{":
                 self.styles[i] = self._brace_style(i)
@@ -107,6 +108,26 @@ class _Layout:
                         tok.generic_close = True
                         break
                 k += 1
+
+    def _bars(self):
+        """What each `|` is: a closure's closing bar (the first `|` after `|` CLOSURE_OPEN at its
+        depth), a magnitude's opening or closing bar, or the `|` of an or-pattern."""
+        items = self.items
+        self.bar_roles: dict = {}
+        open_closures: list = []
+        for i, item in enumerate(items):
+            if item.kind in CLOSURE_OPEN:
+                open_closures.append(item.parent)
+            elif is_op(item, "|"):
+                if open_closures and open_closures[-1] == item.parent:
+                    open_closures.pop()
+                    self.bar_roles[i] = "closure_close"
+                elif item.value_end:
+                    self.bar_roles[i] = "magnitude_close"
+                elif i == 0 or item.ended or not operand_end(items[i - 1]):
+                    self.bar_roles[i] = "magnitude_open"
+                else:
+                    self.bar_roles[i] = "or"
 
     def _brace_style(self, i: int) -> str:
         item = self.items[i]
@@ -187,6 +208,16 @@ def _space(layout: _Layout, i: int) -> str:
         return ""
     if is_op(p, ",", ";"):
         return " "
+    bars = layout.bar_roles
+    if p.kind in CLOSURE_OPEN or bars.get(i - 1) == "magnitude_open" or bars.get(i) in ("closure_close",
+                                                                                      "magnitude_close"):
+        return ""                       # `|a, b|`, `|v|`: the bars hug what they enclose
+    if bars.get(i - 1) == "closure_close" or p.kind in CLOSURE_EMPTY:
+        return " "                      # `|x| body`, `|| body`
+    if bars.get(i) == "or" or bars.get(i - 1) == "or" or is_op(c, "&") or is_op(p, "&"):
+        return " "                      # or- and and-patterns: `p | q`, `p & q`
+    if is_op(p, "..."):
+        return ""                       # `[x, ...rest]`
     if not known(p) or not known(c):
         return _keep(c.trivia)
     if p.kind in DOT_OP or c.kind in DOT_OP:
@@ -390,7 +421,9 @@ def ast_shape(module: ast.Module) -> list:
         node = stack.pop()
         if isinstance(node, ast.Node):
             out.append(type(node).__name__)
-            fields = [getattr(node, f) for f in node.__dataclass_fields__ if f != "span"]
+            # Positions aside: spans (`span`, `name_span`) and a macro body's start.
+            fields = [getattr(node, f) for f in node.__dataclass_fields__
+                      if f != "body_start" and not isinstance(getattr(node, f), ast.Span)]
             stack.extend(reversed(fields))
         elif isinstance(node, tuple):
             out.append(("tuple", len(node)))

@@ -22,7 +22,7 @@ LITERAL_WORDS = frozenset(("true", "false", "null"))
 SPACED_BINARY = frozenset("""+ - * / % ** == != <= >= && || ~> ~?? ~||> ~@> = += -= *= /= %=
 => -> < >""".split())
 TIGHT = frozenset((".." , "..=", "::"))
-KNOWN_OPS = SPACED_BINARY | TIGHT | frozenset("""( ) [ ] { } , : ; . ! <~ ~ #""".split())
+KNOWN_OPS = SPACED_BINARY | TIGHT | frozenset("""( ) [ ] { } , : ; . ! <~ ~ # | & ...""".split())
 # Keywords that a `{` after them opens an object literal (an expression position).
 EXPRESSION_KEYWORDS = frozenset(("return", "throw", "defer", "await", "in"))
 # After `}` at the start of the next line, these continue the statement: joined as `} else`.
@@ -37,7 +37,8 @@ def kinds(*names: str) -> frozenset:
 
 
 # Retyped operators and brackets: they are still what their text says.
-OP_KINDS = kinds("OP", "BLOCK_OPEN", "STRUCT_OPEN", "GENERIC_OPEN", "GENERIC_CLOSE", "DOT_OP")
+OP_KINDS = kinds("OP", "BLOCK_OPEN", "STRUCT_OPEN", "GENERIC_OPEN", "GENERIC_CLOSE", "DOT_OP", "CLOSURE_OPEN",
+                 "CLOSURE_EMPTY")
 # Retyped keywords (`async {`, `fn (`, the `in` of `in "ctx" value`).
 KEYWORD_KINDS = kinds("ASYNC_LAMBDA", "ASYNC_BLOCK", "FN_EXPR", "TAG_IN")
 # Tokens that are whole operands (macro arguments `$p`, `#$p`, pasted names `${p}`).
@@ -45,6 +46,7 @@ OPERAND_KINDS = kinds("NUMBER", "STRING", "TEMPLATE", "MACRO_VAR", "MACRO_STR", 
 LITERALS = kinds("NAME", "MACRO_BODY") | OPERAND_KINDS
 GENERIC_OPEN, GENERIC_CLOSE, DOT_OP = kinds("GENERIC_OPEN"), kinds("GENERIC_CLOSE"), kinds("DOT_OP")
 BLOCK_BRACES = kinds("BLOCK_OPEN", "STRUCT_OPEN")        # `=> {` and `Point {`
+CLOSURE_OPEN, CLOSURE_EMPTY = kinds("CLOSURE_OPEN"), kinds("CLOSURE_EMPTY")
 
 
 @dataclass
