@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # kernel file -> functions whose loop bodies must be free of Python interaction
 HOT = {
-    "core_kernels": ["accumulate", "mandelbrot"],
+    "core_kernels": ["accumulate", "mandelbrot", "accumulate_cfor", "accumulate_colon"],
     "confidence_kernels": ["plain_sum", "confident_sum"],
     "tensor_kernels": ["scale", "dot"],
 }
