@@ -189,9 +189,8 @@ class _Expander:
         try:
             stmts = _parse_tokens(tokens)
         except CompileError as e:
-            if e.help is None:
-                e.help = f"in the expansion of macro '{decl.name}' (line {decl.span.line}) invoked at line " \
-                         f"{where.line}"
+            note = f"in the expansion of macro '{decl.name}' (line {decl.span.line}) invoked at line {where.line}"
+            e.help = note if e.help is None else f"{e.help}; {note}"
             raise
         if struct_body:
             struct = stmts[0]

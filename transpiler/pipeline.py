@@ -127,14 +127,19 @@ def _analyse(source, path: str):
         typing = infer(module, resolution)
         warnings = resolution.warnings + check(module, resolution, typing)
         warnings.sort(key=lambda w: (w.span.line, w.span.col) if w.span is not None else (0, 0))
+        for w in warnings:
+            _note_expansion(w)
     except CompileError as e:
-        note = expansion_note(e.span)
-        if note is not None and e.help is None:
-            e.help = note
-        elif note is not None:
-            e.help = f"{e.help} ({note})"
+        _note_expansion(e)
         raise
     return module, resolution, typing, warnings
+
+
+def _note_expansion(e: CompileError) -> None:
+    """A diagnostic inside a macro expansion also names the invocation (see macros)."""
+    note = expansion_note(e.span)
+    if note is not None:
+        e.help = note if e.help is None else f"{e.help} ({note})"
 
 
 def analyse(source, path: str):
