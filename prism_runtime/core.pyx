@@ -287,8 +287,8 @@ cdef str _attr_name(object obj, str name):
 cpdef object get_member(object obj, str name):
     if type(obj) is Conf:
         obj = (<Conf>obj).value
-    if name == "length" and (isinstance(obj, (str, list, tuple, dict)) or
-                             not hasattr(obj, "length") and hasattr(obj, "__len__")):
+    if name == "length" and (isinstance(obj, (str, list, tuple)) or isinstance(obj, dict) and name not in obj or
+                             not isinstance(obj, dict) and not hasattr(obj, "length") and hasattr(obj, "__len__")):
         return len(obj)             # arrays, strings, maps, and sized Python objects (numpy arrays)
     if isinstance(obj, dict):
         try:
@@ -320,9 +320,13 @@ cpdef object set_member(object obj, str name, object value):
 
 
 cpdef object get_key(object obj, str name):
+    """`m.name` on a map: its key `name`; `m.length` is the number of entries unless it has a
+    key "length"."""
     try:
         return obj[name]
     except KeyError:
+        if name == "length":
+            return len(obj)
         raise PrismError(f"key not found: {name!r}") from None
     except TypeError:
         return get_member(obj, name)

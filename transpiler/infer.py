@@ -524,7 +524,8 @@ class _Inferrer(Visitor):
         ot = self.expr(e.obj)
         if ot.conf:
             return T.ANY
-        if e.name == "length" and ot.kind in ("array", "string", "map", "tensor"):
+        # (a map's `length` may be its key "length": read like any other key)
+        if e.name == "length" and ot.kind in ("array", "string", "tensor"):
             return T.INT
         if ot.kind == "error":
             return error_member(e.name)

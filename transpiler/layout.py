@@ -81,7 +81,7 @@ SOFT_LOOKAHEAD = {
     "to": lambda a, b: True,
     "match": lambda a, b: _starts_value(a) or _is(a, T.OP, "-"),
     "trait": lambda a, b: _is(a, T.NAME),
-    "impl": lambda a, b: _is(a, T.NAME) or _is(a, T.OP, "<"),
+    "impl": lambda a, b: _is(a, T.NAME) or _is(a, T.OP, "<") or _is(a, T.GENERIC_OPEN),
     "operator": lambda a, b: (_is(a, T.OP) or _is(a, T.DOT_OP)) and _is(b, T.NAME, "for"),
     "macro": lambda a, b: _is(a, T.NAME),
     "module": lambda a, b: _is(a, T.NAME),
