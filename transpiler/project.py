@@ -33,6 +33,7 @@ SCHEMA: dict = {
         "lto": ((bool,), "a boolean"),
         "codegen-units": ((int,), "a positive integer"),
         "stack-guard": ((bool,), "a boolean"),
+        "unsafe-shared-cache": ((bool,), "a boolean"),   # read by build_cache.opted_out
     },
     # The names prism_runtime/llm_config.py reads (issue 5 spells them with underscores).
     "llm": {
