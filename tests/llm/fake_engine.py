@@ -12,11 +12,14 @@ the prompt change that:
     [fail]           raise EngineError (the worker answers with an error)
     [pid]            answer with the worker's process id
     [slow=0.01]      sleep that long before each piece
+    [endless]        never finish: pieces until the request is cancelled
+    [wait_for=PATH]  answer only once the file PATH exists (the test creates it; fails after 60 s)
 
 Talks to: `prism_runtime.llm_worker` (EngineError); used by tests/llm/test_local_worker.py.
 """
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import resource
@@ -43,9 +46,17 @@ class FakeEngine:
         if "exit" in d:
             print("fake engine: exiting on purpose", file=sys.stderr, flush=True)
             os._exit(int(d["exit"]))
+        if d.get("wait_for"):
+            give_up = time.monotonic() + 60          # a bound for a broken build, not a timing
+            while not os.path.exists(d["wait_for"]):
+                if time.monotonic() > give_up:
+                    raise EngineError(f"gave up waiting for {d['wait_for']}")
+                time.sleep(0.005)
         words = [str(os.getpid())] if "pid" in d else ("echo: " + prompt).split(" ")
-        limit = opts.get("max_tokens") or len(words)
-        for i, word in enumerate(words[:limit]):
+        if "endless" in d:
+            words = itertools.cycle(words)
+        limit = opts.get("max_tokens") or 1 << 62
+        for i, word in enumerate(itertools.islice(words, limit)):
             if i == int(d.get("after") or 0):
                 self._misbehave(d)
             if d.get("slow"):
