@@ -137,8 +137,11 @@ def prepare_root(root: Path, project_dir: Optional[Path] = None) -> Path:
 # ---------------------------------------------------------------- entries
 
 def file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
     with open(path, "rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def seal(work_dir: Path, so_path: Path, meta: dict) -> None:
