@@ -9,16 +9,18 @@ worker.
 
 If the worker dies (a signal: SIGILL from a library built for another CPU,
 SIGKILL from the out-of-memory killer, SIGSEGV, ...) or sends nothing for
-`[llm] timeout` seconds while a request waits (it is then killed), every call
-waiting on it fails with a PrismError that says what happened and what to do;
-the program goes on, and the next call starts a fresh worker. A batch keeps
-its contract: the calls that failed are failures in their slots.
+`[llm] timeout` seconds while a request waits (a watchdog thread then kills
+it; its clock can be given, see clock.py), every call waiting on it fails
+with a PrismError that says what happened and what to do; the program goes
+on, and the next call starts a fresh worker. A batch keeps its contract: the
+calls that failed are failures in their slots.
 
 `PRISM_LLM_LOCAL_ENGINE=module:Class` replaces the model engine inside the
 worker (the tests use a fake one that kills itself with each signal or hangs).
 
 Talks to: `llm_worker` (the process it starts, by module name), `llm` (which
-creates `LocalProvider` for `provider = "local"`), `errors` (PrismError).
+creates `LocalProvider` for `provider = "local"`), `clock` (the watchdog's
+clock), `errors` (PrismError).
 """
 from __future__ import annotations
 
@@ -27,14 +29,13 @@ import atexit
 import itertools
 import json
 import os
-import select
 import signal
 import subprocess
 import sys
 import threading
-import time
 from collections import deque
 
+from prism_runtime.clock import SYSTEM
 from prism_runtime.errors import PrismError
 
 REBUILD_COMMAND = ('CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF '
@@ -84,16 +85,18 @@ class _Request:
 class WorkerProcess:
     """One running worker: the process, its pipes and threads, and the requests waiting on it."""
 
-    def __init__(self, engine: str, settings: dict, timeout: float):
+    def __init__(self, engine: str, settings: dict, timeout: float, clock=SYSTEM):
         self.timeout = timeout
+        self.clock = clock
         self._lock = threading.Lock()
         self._pending: dict = {}
         self._ids = itertools.count(1)
         self._outbox = deque()
         self._outbox_ready = threading.Condition(self._lock)
-        self._last_output = time.monotonic()
+        self._last_output = clock.now()
         self._stderr_tail = deque(maxlen=20)
         self._hung = False
+        self._gone = threading.Event()     # set once the worker's death is handled
         self.failure = None                 # the death message once the worker is gone
         self.owner_pid = os.getpid()
         req_r, self._req_w = os.pipe()
@@ -108,7 +111,8 @@ class WorkerProcess:
         finally:
             os.close(req_r)
             os.close(resp_w)
-        for target, name in ((self._read, "reader"), (self._write, "writer"), (self._drain_stderr, "stderr")):
+        for target, name in ((self._read, "reader"), (self._write, "writer"), (self._drain_stderr, "stderr"),
+                             (self._watch, "watchdog")):
             threading.Thread(target=target, name=f"prism-llm-local-{name}", daemon=True).start()
 
     @property
@@ -125,7 +129,7 @@ class WorkerProcess:
                 request.post(("error", self.failure))
                 return rid, request
             if not self._pending:
-                self._last_output = time.monotonic()    # the worker's silence counts from here
+                self._last_output = self.clock.now()    # the worker's silence counts from here
             self._pending[rid] = request
             self._send({"op": "generate", "id": rid, "messages": messages, "opts": opts})
         return rid, request
@@ -179,26 +183,29 @@ class WorkerProcess:
         for line in self.process.stderr:
             self._stderr_tail.append(line.decode("utf-8", "replace").rstrip())
 
-    def _read(self) -> None:
-        buffer = b""
-        poller = select.poll()
-        poller.register(self._resp_r, select.POLLIN)
+    def _watch(self) -> None:
+        """Kill the worker once it has sent nothing for `timeout` seconds while a request waits."""
         while True:
             with self._lock:
                 waiting = bool(self._pending)
-                silent_for = time.monotonic() - self._last_output
+                silent_for = self.clock.now() - self._last_output
             if waiting and silent_for >= self.timeout:
                 self._hung = True
-                self.process.kill()         # its end of the pipe closes: EOF below
-                waiting = False
-            wait = self.timeout - silent_for if waiting else self.timeout
-            if not poller.poll(max(wait, 0.0) * 1000):
-                continue
+                self.process.kill()         # the reader sees its pipe close and reports
+                return
+            # idle: look again after a timeout's worth (a request arriving meanwhile is seen then,
+            # with its silence counted from its arrival)
+            if self.clock.wait(self._gone, self.timeout - silent_for if waiting else self.timeout):
+                return
+
+    def _read(self) -> None:
+        buffer = b""
+        while True:
             data = os.read(self._resp_r, 1 << 16)
             if not data:
                 break
             with self._lock:
-                self._last_output = time.monotonic()
+                self._last_output = self.clock.now()
             buffer += data
             *lines, buffer = buffer.split(b"\n")
             for line in lines:
@@ -237,6 +244,7 @@ class WorkerProcess:
             if self.failure is None:
                 self.failure = message
             pending, self._pending = self._pending, {}
+        self._gone.set()
         for request in pending.values():
             request.post(("error", message))
 
@@ -244,8 +252,9 @@ class WorkerProcess:
 class LocalProvider:
     """The provider `llm` uses for `provider = "local"`: requests go to the worker process."""
 
-    def __init__(self, config):
+    def __init__(self, config, clock=SYSTEM):
         self.config = config
+        self.clock = clock                  # the watchdog's (clock.py): tests move it by hand
         self._worker = None
         self._lock = threading.Lock()
         self.engine = os.environ.get("PRISM_LLM_LOCAL_ENGINE") or "prism_runtime.llm_llama:LlamaEngine"
@@ -253,8 +262,11 @@ class LocalProvider:
     def worker(self) -> WorkerProcess:
         with self._lock:
             if self._worker is None or not self._worker.alive:
-                self._worker = WorkerProcess(self.engine, {"model_path": self.config.model_path},
-                                             self.config.timeout)
+                try:
+                    self._worker = WorkerProcess(self.engine, {"model_path": self.config.model_path},
+                                                 self.config.timeout, self.clock)
+                except OSError as exc:
+                    raise PrismError(f"local model failed: cannot start its worker process: {exc}") from None
                 atexit.register(self._worker.close)
             return self._worker
 

@@ -17,8 +17,10 @@ import pytest
 
 from prism_runtime.confidence import Conf
 from prism_runtime.errors import PrismError
+from prism_runtime.clock import ManualClock
 from prism_runtime.llm import LLM
-from prism_runtime.llm_local import REBUILD_COMMAND, death_message
+from prism_runtime.llm_config import LLMConfig
+from prism_runtime.llm_local import REBUILD_COMMAND, LocalProvider, death_message
 
 from .fake_engine import FakeEngine
 
@@ -108,13 +110,31 @@ def test_death_in_the_middle_of_a_stream_raises_while_iterating(make_llm):
     assert got == ["echo:", " [after=2][die=SIGSEGV]"]
 
 
-def test_a_hung_worker_is_stopped_after_the_timeout(make_llm):
-    llm = make_llm(timeout=0.5)
-    before = worker_pid(llm)
-    with pytest.raises(PrismError) as info:
-        run(llm.generate("[after=1][hang] x"))
-    assert "sent nothing for 0.5s while a request waited ([llm] timeout)" in info.value.message
-    assert worker_pid(llm) != before
+def test_a_hung_worker_is_stopped_after_the_timeout(monkeypatch):
+    monkeypatch.setenv("PRISM_LLM_LOCAL_ENGINE", ENGINE)
+    clock = ManualClock()                   # the watchdog's time moves only when the test says
+    provider = LocalProvider(LLMConfig("local", model_path="unused.gguf", timeout=5), clock=clock)
+    user = lambda text: [{"role": "user", "content": text}]
+
+    async def main():
+        before = int((await provider.complete(user("[pid]"), {}))[0])
+        pieces = provider.stream(user("[after=1][hang] x"), {})
+        first = await pieces.__anext__()    # it answered once, then went silent
+        clock.advance(4.9)                  # not yet: a slow model is not a hung one
+        assert provider.worker().process.poll() is None
+        clock.advance(0.1)                  # silent for [llm] timeout: killed
+        with pytest.raises(PrismError) as info:
+            await pieces.__anext__()
+        after = int((await provider.complete(user("[pid]"), {}))[0])
+        return before, first, info.value.message, after
+
+    try:
+        before, first, message, after = run(main())
+    finally:
+        provider.close()
+    assert first == ("echo:", [-0.1])
+    assert "sent nothing for 5s while a request waited ([llm] timeout), so it was stopped" in message
+    assert after != before
 
 
 def test_a_worker_that_exits_shows_its_last_words(make_llm):
