@@ -169,9 +169,11 @@ def damage(entry: Path, so_name: str) -> Optional[str]:
         actual_size = so_path.stat().st_size
     except OSError:
         return "its module is missing"
-    if actual_size != size:
-        return (f"its module was truncated ({actual_size} of {size} bytes)" if actual_size < size
-                else f"its module changed size ({actual_size} bytes, built {size})")
+    if actual_size < size:
+        return (f"its module is not the one Prism built: {actual_size} of {size} bytes "
+                f"(truncated, or replaced by another file)")
+    if actual_size > size:
+        return f"its module is not the one Prism built: {actual_size} bytes, built {size}"
     if file_digest(so_path) != expected:
         return "its module is not the one Prism built (SHA-256 mismatch)"
     return None

@@ -71,10 +71,23 @@ def test_planted_module_is_rebuilt_not_run_and_reported_once(work):
     assert first.returncode == 0, first.stderr
     assert first.stdout == "hello from the real module\n"
     [warning] = warnings_in(first.stderr)
-    assert "hello.prism" in warning and "SHA-256 mismatch" in warning
+    assert "hello.prism" in warning and "its module is not the one Prism built" in warning
 
     second = prism(["run", "-O0", "hello.prism"], cwd, cache)
     assert second.stdout == "hello from the real module\n" and warnings_in(second.stderr) == []
+
+
+def test_same_size_module_is_caught_by_its_checksum(work):
+    cwd, cache = work
+    assert prism(["run", "-O0", "hello.prism"], cwd, cache).returncode == 0
+    so = cached_module(cache, "hello")
+    data = bytearray(so.read_bytes())
+    data[len(data) // 2] ^= 0xFF                # one flipped byte, same size
+    so.write_bytes(bytes(data))
+    proc = prism(["run", "-O0", "hello.prism"], cwd, cache)
+    assert proc.returncode == 0 and proc.stdout == "hello from the real module\n", proc.stderr
+    [warning] = warnings_in(proc.stderr)
+    assert "SHA-256 mismatch" in warning
 
 
 def test_truncated_module_is_rebuilt_not_loaded(work):
@@ -87,7 +100,7 @@ def test_truncated_module_is_rebuilt_not_loaded(work):
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == "hello from the real module\n"
     [warning] = warnings_in(proc.stderr)
-    assert "truncated (1000 of" in warning
+    assert ": 1000 of " in warning and "truncated" in warning
     assert build_cache.damage(so.parent, so.name) is None
 
 
