@@ -111,9 +111,12 @@ class WorkerProcess:
         finally:
             os.close(req_r)
             os.close(resp_w)
-        for target, name in ((self._read, "reader"), (self._write, "writer"), (self._drain_stderr, "stderr"),
-                             (self._watch, "watchdog")):
-            threading.Thread(target=target, name=f"prism-llm-local-{name}", daemon=True).start()
+        threads = [threading.Thread(target=target, name=f"prism-llm-local-{name}", daemon=True)
+                   for target, name in ((self._read, "reader"), (self._write, "writer"),
+                                        (self._drain_stderr, "stderr"), (self._watch, "watchdog"))]
+        self._stderr_reader = threads[2]
+        for thread in threads:
+            thread.start()
 
     @property
     def alive(self) -> bool:
@@ -235,6 +238,7 @@ class WorkerProcess:
         except subprocess.TimeoutExpired:   # closed its pipe but lives on: make sure it is gone
             self.process.kill()
             returncode = self.process.wait()
+        self._stderr_reader.join(5)         # its last words, read to the end of its stderr
         if self._hung:
             message = (f"the model worker sent nothing for {self.timeout:g}s while a request "
                        f"waited ([llm] timeout), so it was stopped; {_AFTER}")
