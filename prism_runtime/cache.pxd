@@ -22,6 +22,7 @@ cdef class Cache:
     cdef public long long misses
     cdef PyThread_type_lock _lock
     cdef int64_t _ttl_ns             # 0: entries never expire
+    cdef object _clock               # None: the monotonic clock; else a clock.py clock (tests)
     cdef object _lookup(self, object key)          # value or the _MISSING sentinel; counts hit/miss
     cpdef object get(self, object key, object default=*)
     cpdef set(self, object key, object value)

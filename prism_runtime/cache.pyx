@@ -4,7 +4,8 @@
 Both keep a dict from key to `_Node` plus an intrusive circular doubly linked
 list of the nodes (root.next = most recently used, root.prev = least).
 `LLMCache` stamps each node with an expiry on the monotonic clock
-(`context.now_ns`); an expired node is never returned and is dropped when met.
+(`context.clock_ns`), or on the clock it is given (`clock=`, for tests that
+move time by hand); an expired node is never returned and is dropped when met.
 
 Thread safety (CPython with the GIL). Writers (set, eviction, expiry, clear)
 take a C-level lock (PyThread lock; acquired without the GIL when contended).
@@ -19,7 +20,7 @@ the dict, so a reader that finds a node which is not `linked` just returns
 its value without touching the list. This argument does not hold on
 free-threaded builds.
 
-Talks to: `context` (now_ns monotonic clock), `errors` (PrismError).
+Talks to: `context` (clock_ns: the monotonic or a given clock), `errors` (PrismError).
 """
 cimport cython
 from cpython.dict cimport PyDict_GetItemWithError
@@ -29,7 +30,7 @@ from cpython.pythread cimport (PyThread_allocate_lock, PyThread_free_lock, PyThr
                                PyThread_release_lock, WAIT_LOCK, NOWAIT_LOCK)
 from libc.stdint cimport int64_t
 
-from prism_runtime.context cimport now_ns
+from prism_runtime.context cimport clock_ns
 
 import asyncio
 import inspect
@@ -104,7 +105,7 @@ cdef class Cache:
             self.misses += 1
             return _MISSING
         cdef _Node node = <_Node>p
-        if node.expires_ns != 0 and now_ns() >= node.expires_ns:
+        if node.expires_ns != 0 and clock_ns(self._clock) >= node.expires_ns:
             self._discard(node)
             self.misses += 1
             return _MISSING
@@ -130,13 +131,14 @@ cdef class Cache:
         cdef object old = None
         if self.max_size == 0:
             return 0
+        cdef int64_t expires_ns = clock_ns(self._clock) + self._ttl_ns if self._ttl_ns else 0
         _lock(self._lock)
         try:
             node = self._map.get(key)
             if node is not None:
                 old = node.value            # released after the list work
                 node.value = value
-                node.expires_ns = now_ns() + self._ttl_ns if self._ttl_ns else 0
+                node.expires_ns = expires_ns
                 if node.linked:
                     self._unlink(node)
                 self._link_front(node)
@@ -144,7 +146,7 @@ cdef class Cache:
                 node = _Node.__new__(_Node)
                 node.key = key
                 node.value = value
-                node.expires_ns = now_ns() + self._ttl_ns if self._ttl_ns else 0
+                node.expires_ns = expires_ns
                 self._map[key] = node
                 self._link_front(node)
                 while len(self._map) > self.max_size:
@@ -182,7 +184,7 @@ cdef class Cache:
 
     def __contains__(self, key):
         cdef _Node node = self._map.get(key)
-        return node is not None and (node.expires_ns == 0 or now_ns() < node.expires_ns)
+        return node is not None and (node.expires_ns == 0 or clock_ns(self._clock) < node.expires_ns)
 
     def len(self):
         return len(self)
@@ -225,15 +227,16 @@ cdef class Cache:
 cdef class LLMCache(Cache):
     """LRU cache with a time-to-live for LLM responses. `LLMCache(max_size=1000, ttl=3600.0)`.
 
-    Entries expire `ttl` seconds (monotonic clock) after they were stored and
-    are never returned after that. `await get_or_generate(prompt, fn)` calls
+    Entries expire `ttl` seconds (monotonic clock, or `clock`: see clock.py)
+    after they were stored and are never returned after that. `await get_or_generate(prompt, fn)` calls
     `fn(prompt)` on a miss (fn may return an awaitable or a plain value);
     concurrent callers of the same prompt on one event loop share one call,
     and a failure is raised in every waiter and not cached.
     """
 
-    def __init__(self, max_size=1000, ttl=3600.0):
+    def __init__(self, max_size=1000, ttl=3600.0, clock=None):
         Cache.__init__(self, max_size)
+        self._clock = clock
         if ttl <= 0:
             raise PrismError("ttl must be > 0")
         self.ttl = ttl
@@ -270,7 +273,7 @@ cdef class LLMCache(Cache):
     def purge_expired(self):
         """Drop every expired entry now; returns how many were dropped."""
         cdef _Node n
-        cdef int64_t now = now_ns()
+        cdef int64_t now = clock_ns(self._clock)
         expired = []
         n = self._root.next
         while n is not self._root:

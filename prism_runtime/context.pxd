@@ -18,7 +18,8 @@ cdef class Context:
     # ContextPool bookkeeping (pool.pyx)
     cdef object _pool
     cdef int _pool_state           # 0 none, 1 in use, 2 idle, 3 dropped
-    cdef void _reset(self, str name)
+    cdef object _clock             # None: now_ns(); else a clock object (clock.py) for tests
+    cdef int _reset(self, str name) except -1
 
 cdef object enter(object ctx_or_name)
 cdef object enter_verify(object sources)
@@ -34,3 +35,4 @@ cdef void watch_flow(int delta) noexcept
 cdef double flow_sum() noexcept
 cdef int64_t flow_count() noexcept
 cdef int64_t now_ns() noexcept nogil
+cdef int64_t clock_ns(object clock) except? -1   # now_ns() for None, else clock.now() in ns

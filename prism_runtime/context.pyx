@@ -42,6 +42,13 @@ cdef int64_t now_ns() noexcept nogil:
     return <int64_t>ts.tv_sec * 1000000000 + ts.tv_nsec
 
 
+cdef int64_t clock_ns(object clock) except? -1:
+    """The time of `clock` (a `clock.py` clock) in ns; the monotonic clock when it is None."""
+    if clock is None:
+        return now_ns()
+    return <int64_t>round(clock.now() * 1e9)
+
+
 
 cdef class Context:
     """A named scope with a confidence mean, an active duration and a key/value store.
@@ -50,14 +57,16 @@ cdef class Context:
     the current one (1.0 when none); `duration` is the accumulated wall time
     (seconds) during which it was entered (nested inner contexts count
     towards the outer one's duration, but only the innermost receives
-    confidence notes). Use `with ctx:` from Python.
+    confidence notes). Use `with ctx:` from Python. `clock` (see `clock.py`)
+    replaces the monotonic clock that `duration` is measured with, for tests.
     """
 
-    def __init__(self, name="context", value=None, confidence=None, store=None):
+    def __init__(self, name="context", value=None, confidence=None, store=None, clock=None):
         self.name = str(name)
         self.value = value
         self.store = dict(store) if store is not None else {}
         self._pool_state = 0
+        self._clock = clock
         if confidence is not None:
             # `Context(name, value, 0.9)`: the initial confidence counts as its first note.
             self._conf_sum = float(confidence)
@@ -67,13 +76,14 @@ cdef class Context:
     def new(cls, *args, **kwargs):
         return cls(*args, **kwargs)
 
-    cdef void _reset(self, str name):
+    cdef int _reset(self, str name) except -1:
         self.name = name
         self.store.clear()
         self._conf_sum = 0.0
         self._conf_count = 0
         self._duration_ns = 0
-        self._since_ns = now_ns() if self._active else 0
+        self._since_ns = clock_ns(self._clock) if self._active else 0
+        return 0
 
     def reset(self, name=None):
         """Empty the store and reset confidence and duration (keeps the name unless given)."""
@@ -94,7 +104,7 @@ cdef class Context:
     def duration(self):
         cdef int64_t total = self._duration_ns
         if self._active:
-            total += now_ns() - self._since_ns
+            total += clock_ns(self._clock) - self._since_ns
         return total / 1e9
 
     @property
@@ -187,7 +197,7 @@ cdef object enter(object ctx_or_name):
         raise PrismError(f"cannot enter {type(ctx_or_name).__name__}: expected a Context or a context name")
     token = PyContextVar_Set(_current_var, ctx)
     if ctx._active == 0:
-        ctx._since_ns = now_ns()
+        ctx._since_ns = clock_ns(ctx._clock)
     ctx._active += 1
     _hooks += 1
     return token
@@ -204,7 +214,7 @@ cdef int exit(object token) except -1:
         ctx = <Context>cur
         ctx._active -= 1
         if ctx._active == 0:
-            ctx._duration_ns += now_ns() - ctx._since_ns
+            ctx._duration_ns += clock_ns(ctx._clock) - ctx._since_ns
     return 0
 
 

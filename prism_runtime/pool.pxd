@@ -6,6 +6,7 @@ cdef class ContextPool:
     cdef readonly Py_ssize_t max_size
     cdef list _idle
     cdef readonly long long created
+    cdef object _clock             # given to the contexts it creates (clock.py; tests)
     cpdef Context acquire(self, str name=*)
     cpdef release(self, Context ctx)
 

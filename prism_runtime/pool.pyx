@@ -36,13 +36,15 @@ cdef enum:
 
 
 cdef class ContextPool:
-    """Pool of reusable Contexts. `ContextPool(max_size=16)`; at most max_size idle kept."""
+    """Pool of reusable Contexts. `ContextPool(max_size=16)`; at most max_size idle kept.
+    `clock=` (clock.py) is the clock of the contexts it creates."""
 
-    def __init__(self, max_size=16):
+    def __init__(self, max_size=16, clock=None):
         if max_size < 0:
             raise PrismError("max_size must be >= 0")
         self.max_size = max_size
         self._idle = []
+        self._clock = clock
 
     @classmethod
     def new(cls, *args, **kwargs):
@@ -55,7 +57,7 @@ cdef class ContextPool:
             ctx = <Context>self._idle.pop()
             ctx._reset(name)
         else:
-            ctx = Context(name)
+            ctx = Context(name, clock=self._clock)
             ctx._pool = self
             self.created += 1
         ctx._pool_state = _IN_USE

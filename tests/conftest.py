@@ -60,7 +60,7 @@ def prism_cache_dir(tmp_path_factory) -> Path:
         if os.environ.get("PYTEST_XDIST_WORKER"):
             base = base.parent
         path = base / "prism-cache"
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)   # a group-writable root is refused
     return path
 
 

@@ -29,6 +29,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Optional
 
+from transpiler import build_cache
+from transpiler.build_cache import cache_root
 from transpiler.diagnostics import CompileError, from_record, record
 
 COMPILER_VERSION = "0.1.0"
@@ -70,11 +72,6 @@ class BuildResult:
 
 class InternalCompilerError(Exception):
     """Generated code failed to compile: a compiler bug, reported as such."""
-
-
-def cache_root() -> Path:
-    root = os.environ.get("PRISM_CACHE_DIR")
-    return Path(root) if root else Path.home() / ".cache" / "prism"
 
 
 def extension_suffix() -> str:
@@ -120,13 +117,17 @@ def build_module(source_path: Path, module_name: str, options: BuildOptions = Bu
     source = source_path.read_bytes()
     key = build_key(source, source_path, module_name, options)
     leaf = module_name.rpartition(".")[2]
-    out_dir = cache_root() / key[:2] / key
+    root = build_cache.prepare_root(cache_root(), source_path.parent)
+    out_dir = root / key[:2] / key
     so_path = out_dir / (leaf + extension_suffix())
     pyx_path = out_dir / (leaf + ".pyx")
-    if so_path.is_file() and not options.annotate:
-        meta = json.loads((out_dir / "meta.json").read_text()) if (out_dir / "meta.json").is_file() else {}
-        return BuildResult(so_path, pyx_path, True, [from_record(w) for w in meta.get("warnings", [])
-                                                     if isinstance(w, dict)])
+    if out_dir.is_dir() and not options.annotate:
+        problem = build_cache.damage(out_dir, so_path.name)
+        if problem is None:
+            warnings = build_cache.read_meta(out_dir).get("warnings", [])
+            return BuildResult(so_path, pyx_path, True, [from_record(w) for w in warnings if isinstance(w, dict)])
+        build_cache.report_damage(out_dir, problem)
+        build_cache.discard(out_dir)
 
     from transpiler.pipeline import transpile
     result = transpile(source, str(source_path), module_name, typed=options.typed, profile=options.profile,
@@ -140,17 +141,25 @@ def build_module(source_path: Path, module_name: str, options: BuildOptions = Bu
         c_path = cythonize_file(work_pyx, module_name, options.annotate)
         compile_c(c_path, work / so_path.name, options)
         warnings = [record(w) for w in result.warnings]
-        (work / "meta.json").write_text(json.dumps({"source": str(source_path), "module": module_name,
-                                                    "warnings": warnings}))
-        try:
-            os.replace(work, out_dir)
-        except OSError:
-            # Another process finished the same build first; its result is identical.
-            shutil.rmtree(work, ignore_errors=True)
+        build_cache.seal(work, work / so_path.name, {"source": str(source_path), "module": module_name,
+                                                     "warnings": warnings})
+        _publish(work, out_dir, so_path.name)
     finally:
         if work.exists():
             shutil.rmtree(work, ignore_errors=True)
     return BuildResult(so_path, pyx_path, False, list(result.warnings))
+
+
+def _publish(work: Path, out_dir: Path, so_name: str) -> None:
+    """Put the finished build in place; an identical one another builder published first is kept,
+    a damaged one is replaced."""
+    if build_cache.publish(work, out_dir):
+        return
+    problem = build_cache.damage(out_dir, so_name)
+    if problem is not None:
+        build_cache.report_damage(out_dir, problem)
+        build_cache.discard(out_dir)
+        build_cache.publish(work, out_dir)
 
 
 def cythonize_file(pyx_path: Path, module_name: str, annotate: bool = False) -> Path:

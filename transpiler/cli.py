@@ -236,6 +236,45 @@ def lsp_cmd():
     serve()
 
 
+@prism_main.group("cache")
+def cache_group():
+    """Show or clear the build cache ($PRISM_CACHE_DIR or ~/.cache/prism)."""
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "KiB", "MiB"):
+        if n < 1024:
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} GiB"
+
+
+@cache_group.command("info")
+def cache_info_cmd():
+    """Where the cache is, whether it is safe to load from, and what it holds."""
+    from transpiler import build_cache
+    summary = build_cache.describe(build_cache.cache_root())
+    click.echo(f"build cache: {summary.root} (development and release builds alike)")
+    if not summary.exists:
+        click.echo("not created yet (the first build creates it, mode 0700)")
+        return
+    if summary.problem is None:
+        click.echo("safety: ok (only you can write to it)")
+    elif build_cache.opted_out(Path.cwd()):
+        click.echo(f"safety: {summary.problem}; used anyway ([build] {build_cache.OPT_OUT_KEY} = true)")
+    else:
+        click.echo(f"safety: refused: {summary.problem}")
+    click.echo(f"entries: {summary.entries} ({_size(summary.bytes)}), damaged: {summary.damaged}")
+
+
+@cache_group.command("clean")
+def cache_clean_cmd():
+    """Delete every cached build (other files in the directory are left alone)."""
+    from transpiler import build_cache
+    summary = build_cache.clean(build_cache.cache_root())
+    click.echo(f"removed {summary.entries} entries ({_size(summary.bytes)}) from {summary.root}")
+
+
 def _register_project_commands():
     try:
         from transpiler import project

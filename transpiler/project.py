@@ -33,6 +33,7 @@ SCHEMA: dict = {
         "lto": ((bool,), "a boolean"),
         "codegen-units": ((int,), "a positive integer"),
         "stack-guard": ((bool,), "a boolean"),
+        "unsafe-shared-cache": ((bool,), "a boolean"),   # read by build_cache.opted_out
     },
     # `prism fmt` (transpiler/tools/fmt_cli.py): globs of files it leaves alone.
     "fmt": {

@@ -3,6 +3,9 @@
 Every test gets its own `FakeOpenAIServer` (port 0), so counters never mix
 between tests and the suite is safe under pytest-xdist.
 """
+import asyncio
+import time
+
 import pytest
 
 from prism_runtime.llm import LLM
@@ -26,3 +29,15 @@ def make_llm(server):
         settings.setdefault("timeout", 10.0)
         return LLM(base_url=server.base_url, api_key=API_KEY, **settings)
     return make
+
+
+async def until(condition, what: str, limit: float = 60.0) -> None:
+    """Wait (yielding to the event loop) until condition() holds; fail after `limit` real seconds.
+
+    For states the test cannot be told about (requests the server holds), not for timing:
+    nothing is asserted about how long it took."""
+    give_up = time.monotonic() + limit
+    while not condition():
+        if time.monotonic() > give_up:
+            raise AssertionError(f"gave up waiting for {what}")
+        await asyncio.sleep(0.005)

@@ -23,6 +23,9 @@ tests independent when they share a server:
     [nologprobs]           omit logprobs
     [logprob=-0.5]         per-token logprob for this prompt
     [echo_auth]            401 whose body repeats the Authorization header
+    [hold=name]            wait before answering until the test calls
+                           `server.release(name)` (gives up after 60 s); while
+                           waiting it counts in `server.holding(name)`
 
 Counters (thread-safe): `requests` (total), `in_flight`, `max_in_flight`,
 `attempts[prompt]`, and `received` (the JSON bodies, in arrival order).
@@ -98,6 +101,8 @@ class _Handler(BaseHTTPRequestHandler):
             fake._end()
 
     def _answer(self, fake, body, prompt, d, attempt):
+        if "hold" in d:
+            fake._hold(d["hold"])
         latency = float(d.get("latency", fake.latency))
         stream = bool(body.get("stream"))
         if latency and not stream:
@@ -192,6 +197,8 @@ class FakeOpenAIServer:
         self.token_logprob = token_logprob
         self.send_logprobs = send_logprobs
         self._lock = threading.Lock()
+        self._releases: dict[str, threading.Event] = {}
+        self._holding: dict[str, int] = {}
         self.reset_counters()
         self._httpd = None
         self._thread = None
@@ -220,6 +227,29 @@ class FakeOpenAIServer:
         with self._lock:
             self.in_flight -= 1
 
+    def _release_event(self, name: str) -> threading.Event:
+        with self._lock:
+            return self._releases.setdefault(name, threading.Event())
+
+    def _hold(self, name: str) -> None:
+        released = self._release_event(name)
+        with self._lock:
+            self._holding[name] = self._holding.get(name, 0) + 1
+        try:
+            released.wait(60)
+        finally:
+            with self._lock:
+                self._holding[name] -= 1
+
+    def holding(self, name: str) -> int:
+        """How many requests wait at `[hold=name]` now."""
+        with self._lock:
+            return self._holding.get(name, 0)
+
+    def release(self, name: str) -> None:
+        """Let every request held at `[hold=name]` (now and later) answer."""
+        self._release_event(name).set()
+
     @property
     def base_url(self) -> str:
         host, port = self._httpd.server_address[:2]
@@ -234,6 +264,10 @@ class FakeOpenAIServer:
         return self
 
     def stop(self):
+        with self._lock:
+            held = list(self._releases.values())
+        for event in held:
+            event.set()                          # no handler thread is left waiting
         if self._httpd is not None:
             self._httpd.shutdown()
             self._httpd.server_close()

@@ -7,6 +7,7 @@ import pytest
 from threadkit import run_in_threads, traced_growth
 
 from prism_runtime import Cache, LLMCache
+from prism_runtime.clock import ManualClock
 from prism_runtime.errors import PrismError
 
 
@@ -105,15 +106,29 @@ def test_threads_with_python_level_keys():
 
 
 def test_ttl_expiry():
-    c = LLMCache(max_size=10, ttl=0.05)
+    clock = ManualClock()
+    c = LLMCache(max_size=10, ttl=0.05, clock=clock)
     c.set("p", "r")
-    assert c.get("p") == "r"
-    time.sleep(0.08)
+    clock.advance(0.049)
+    assert c.get("p") == "r" and "p" in c
+    clock.advance(0.001)                        # exactly ttl after it was stored
     assert c.get("p") is None
     assert c.get("p", "gone") == "gone"
     c.set("q", 1)
-    time.sleep(0.08)
-    assert "q" not in c and len(c) == 0
+    c.set("r", 2)
+    clock.advance(0.03)
+    c.set("r", 3)                               # storing again restarts its time
+    clock.advance(0.03)
+    assert "q" not in c and c.get("r") == 3 and len(c) == 1
+    assert c.purge_expired() == 0
+    clock.advance(0.02)
+    assert c.purge_expired() == 1 and len(c) == 0
+
+
+def test_ttl_on_the_real_clock():
+    c = LLMCache(max_size=10, ttl=3600)
+    c.set("p", "r")
+    assert c.get("p") == "r" and len(c) == 1
 
 
 def test_llm_cache_lru():
@@ -131,7 +146,7 @@ def test_single_flight_async():
 
     async def gen(prompt):
         calls.append(prompt)
-        await asyncio.sleep(0.02)
+        await asyncio.sleep(0)               # the nine other callers, already scheduled, run now
         return prompt.upper()
 
     async def main():
@@ -165,7 +180,7 @@ def test_single_flight_failure_propagates_and_is_not_cached():
 
     async def boom(prompt):
         calls.append(prompt)
-        await asyncio.sleep(0.01)
+        await asyncio.sleep(0)
         raise RuntimeError("provider down")
 
     async def main():
@@ -187,21 +202,27 @@ def test_single_flight_survives_a_cancelled_waiter():
     c = LLMCache(max_size=10, ttl=60)
     calls = []
 
-    async def gen(prompt):
-        calls.append(prompt)
-        await asyncio.sleep(0.03)
-        return "done"
-
     async def main():
+        release = asyncio.Event()
+
+        async def gen(prompt):
+            calls.append(prompt)
+            await release.wait()                # answers only when the test says so
+            return "done"
+
         first = asyncio.ensure_future(c.get_or_generate("x", gen))
-        await asyncio.sleep(0.005)
+        await asyncio.sleep(0)                  # first starts the generation and waits on it
         second = asyncio.ensure_future(c.get_or_generate("x", gen))
-        await asyncio.sleep(0.005)
+        await asyncio.sleep(0)                  # second joins the same generation
         first.cancel()
+        await asyncio.sleep(0)
+        assert first.cancelled() and not second.done()
+        release.set()
         return await second
 
     assert asyncio.run(main()) == "done"
     assert calls == ["x"]
+    assert c.get("x") == "done"
 
 
 def test_llm_cache_threads_hammer():

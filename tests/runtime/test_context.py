@@ -1,7 +1,6 @@
 """Context: store, confidence, duration, nesting, isolation across threads and tasks, ContextPool."""
 import asyncio
 import threading
-import time
 
 import pytest
 
@@ -9,6 +8,7 @@ from threadkit import run_in_threads
 
 import prism_runtime.context as context
 from prism_runtime import Context
+from prism_runtime.clock import ManualClock
 from prism_runtime.errors import PrismError
 
 
@@ -72,16 +72,24 @@ def test_confidence_mean():
 
 
 def test_duration_accumulates():
-    ctx = Context("d")
+    clock = ManualClock()
+    ctx = Context("d", clock=clock)
     with ctx:
-        time.sleep(0.02)
-        assert ctx.duration >= 0.02
-    d1 = ctx.duration
-    time.sleep(0.02)
-    assert ctx.duration == d1              # not current: does not grow
+        clock.advance(0.02)
+        assert ctx.duration == pytest.approx(0.02)
+    clock.advance(0.5)
+    assert ctx.duration == pytest.approx(0.02)     # not current: does not grow
     with ctx:
-        time.sleep(0.02)
-    assert ctx.duration >= d1 + 0.02
+        with ctx:                                  # nested entries count once
+            clock.advance(0.03)
+    assert ctx.duration == pytest.approx(0.05)
+
+
+def test_duration_on_the_real_clock():
+    ctx = Context("real")
+    with ctx:
+        sum(range(1000))
+    assert ctx.duration > 0.0
 
 
 def test_exception_inside_with_restores():
@@ -119,8 +127,8 @@ def test_same_named_context_entered_in_two_threads():
 
     def worker():
         with shared:
+            barrier.wait()                  # both threads are inside at once
             barrier.wait()
-            time.sleep(0.01)
         assert context.current() is None
 
     run_in_threads(worker, [() for _ in range(2)])

@@ -1,6 +1,4 @@
 """ContextPool and TensorPool: reuse, reset, growth, misuse errors, threads, memory."""
-import time
-
 import numpy as np
 import pytest
 
@@ -8,17 +6,20 @@ from threadkit import run_in_threads, traced_growth
 
 import prism_runtime.context as context
 from prism_runtime import Context, ContextPool, TensorPool
+from prism_runtime.clock import ManualClock
 from prism_runtime.errors import PrismError
 
 
 def test_pool_reuses_and_resets():
-    pool = ContextPool(max_size=2)
+    clock = ManualClock()
+    pool = ContextPool(max_size=2, clock=clock)
     assert isinstance(ContextPool.new(max_size=2), ContextPool)
     ctx = pool.acquire("first")
     ctx.set("k", 1)
     with ctx:
         context.report_confidence(0.3)
-        time.sleep(0.01)
+        clock.advance(0.01)
+    assert ctx.duration == pytest.approx(0.01) and ctx.confidence == pytest.approx(0.3)
     pool.release(ctx)
     again = pool.acquire("second")
     assert again is ctx

@@ -10,7 +10,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -31,9 +30,9 @@ needs_attrs = pytest.mark.xfail(ATTRS_BROKEN, reason="compiler bug: #[attr] fn l
                                 strict=False)
 
 
-def prism(args, cwd, cache, check=False):
+def prism(args, cwd, cache, check=False, **env_extra):
     env = dict(os.environ, PRISM_CACHE_DIR=str(cache),
-               PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
+               PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]), **env_extra)
     proc = subprocess.run([sys.executable, "-m", "transpiler", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=300)
     if check:
@@ -92,9 +91,12 @@ def test_build_executable_noop_and_rebuild(tmp_path):
     run = subprocess.run([str(exe)], capture_output=True, text=True, cwd=tmp_path)
     assert run.returncode == 0 and run.stdout == "twice 42\n", run.stderr
 
-    start = time.perf_counter()
-    noop = prism(["build"], root, cache, check=True)
-    assert "up to date" in noop.stdout and time.perf_counter() - start < 2.0
+    built = exe.stat().st_mtime_ns
+    noop = prism(["build"], root, cache, check=True, PYTHONPROFILEIMPORTTIME="1")
+    assert "up to date" in noop.stdout and exe.stat().st_mtime_ns == built
+    imported = {line.rpartition("|")[2].strip() for line in noop.stderr.splitlines() if "import time:" in line}
+    assert "transpiler.project" in imported                      # the import log is there ...
+    assert not {"Cython", "transpiler.pipeline"} & imported      # ... a no-op compiles nothing
 
     # Changing a source rebuilds; the exe reports uncaught errors at their .prism line.
     (root / "src" / "main.prism").write_text(PLAIN.replace('print("twice", twice(21))',
