@@ -262,6 +262,15 @@ class Path(Expr):
 
 
 @dataclass(frozen=True, slots=True)
+class MacroCall(Expr):
+    """`name!(args)`: a macro invocation (a user's macro, or a built-in one such as `debug!`);
+    the macro pass replaces it (transpiler.macros)."""
+    name: str
+    args: tuple[Arg, ...]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
 class TypeApply(Expr):
     """`name<A, B>` standing alone: a declaration macro's invocation (see macros)."""
     name: str

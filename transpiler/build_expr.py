@@ -228,6 +228,10 @@ def _postfix(n) -> ast.Expr:
         opener = t[0].value
         if opener == "(":
             result = ast.Call(result, _args(t[1:-1]), s)
+        elif opener == "!":
+            if not isinstance(result, ast.Name):
+                raise error("a macro is invoked by its name: `name!(args)`", trailer)
+            result = ast.MacroCall(result.id, _args(t[2:-1]), s)
         elif opener == ".":
             result = ast.Member(result, t[1].value, s)
         elif opener == "::":

@@ -51,6 +51,10 @@ BUILTINS: dict[str, Builtin] = {
     "Some": Builtin("b_some", 1, 1, None),
 }
 
+# Built-in macros, invoked `name!(args)`: the built-in function each stands for. (A user's
+# macro of the same name takes precedence; see transpiler/macros.py.)
+BUILTIN_MACROS: dict[str, str] = {"assert": "assert"}
+
 # Names that stand for a value: `nil` and `None` are null.
 CONSTANTS: dict[str, object] = {"nil": None, "None": None}
 

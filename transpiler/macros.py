@@ -33,6 +33,7 @@ import re
 from typing import Optional
 
 from transpiler import ast
+from transpiler.builtins import BUILTIN_MACROS
 from transpiler.diagnostics import CompileError
 from transpiler.tokenizer import PrismTokenTypes as T, _lex
 
@@ -99,6 +100,8 @@ class _Expander:
 
     def rewrite(self, node):
         """node with every macro invocation inside it expanded."""
+        if isinstance(node, ast.MacroCall):
+            node = self.bang_call(node)
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in self.macros:
             return self.rewrite(self.expression(node))
         if isinstance(node, ast.StructDecl) and node.macros:
@@ -115,6 +118,19 @@ class _Expander:
                 out.append(self.rewrite(s))
             return dataclasses.replace(node, body=tuple(out))
         return _map_children(node, self.rewrite)
+
+    def bang_call(self, node: ast.MacroCall) -> ast.Call:
+        """`name!(args)`: the user's macro `name`, else the built-in macro of that name (a call of
+        the built-in function it stands for)."""
+        if node.name in self.macros:
+            target = node.name
+        elif node.name in BUILTIN_MACROS:
+            target = BUILTIN_MACROS[node.name]
+        else:
+            raise CompileError(f"no macro named '{node.name}'", node.span,
+                               help="declare it with `macro " + node.name + "<..> { .. }`; built-in macros are "
+                                    + ", ".join(f"{m}!" for m in sorted(BUILTIN_MACROS)))
+        return ast.Call(ast.Name(target, node.span), node.args, node.span)
 
     # ------------------------------------------------------------ the three invocation forms
     def expression(self, call: ast.Call) -> ast.Expr:
@@ -327,6 +343,8 @@ def _map_children(node, fn):
 
 def expand_macros(module: ast.Module, source: str) -> ast.Module:
     """`module` with every macro invocation expanded and the macro declarations removed."""
-    if not any(isinstance(s, ast.MacroDecl) for s in module.body):
+    from transpiler.walk import descendants
+    if not any(isinstance(s, ast.MacroDecl) for s in module.body) and \
+            not any(isinstance(n, ast.MacroCall) for n in descendants(module.body)):
         return module
     return _Expander(module, source).run()

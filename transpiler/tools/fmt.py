@@ -218,6 +218,8 @@ def _space(layout: _Layout, i: int) -> str:
         return " "                      # or- and and-patterns: `p | q`, `p & q`
     if is_op(p, "..."):
         return ""                       # `[x, ...rest]`
+    if is_op(c, "!") and operand_end(p) and not c.ended and i + 1 < len(items) and is_op(items[i + 1], "("):
+        return ""                       # `name!(args)`: a macro invocation
     if not known(p) or not known(c):
         return _keep(c.trivia)
     if p.kind in DOT_OP or c.kind in DOT_OP:
