@@ -120,11 +120,12 @@ def run_toplevel(coroutine_function):
                      "from inside a running event loop")
 
 
-def attribute(str name, *args):
-    """`#[name(args)]` on a function: recorded for `prism test` / `prism bench`."""
+def attribute(str name, *args, **kwargs):
+    """`#[name(args, key: value)]` on a function: recorded (positional arguments, then a dict of
+    the named ones when there are any) for `prism test`, `prism bench` and the debugger."""
     def mark(fn):
         marks = dict(getattr(fn, "__prism_attributes__", {}))
-        marks[name] = args
+        marks[name] = args + ((kwargs,) if kwargs else ())
         fn.__prism_attributes__ = marks
         return fn
     return mark

@@ -400,9 +400,9 @@ class ExprStmt(Stmt):
 
 @dataclass(frozen=True, slots=True)
 class Attribute(Node):
-    """`#[benchmark]`, `#[test]`, `#[name(arg, ...)]`."""
+    """`#[benchmark]`, `#[test]`, `#[name(arg, key: value, ...)]`."""
     name: str
-    args: tuple[Expr, ...]
+    args: tuple[Arg, ...]
     span: Span
 
 
@@ -545,8 +545,10 @@ class For(Stmt):
 
 @dataclass(frozen=True, slots=True)
 class CatchClause(Node):
-    """`catch e ~c if guard { }` (name, confidence and guard each optional)."""
+    """`catch e ~c if guard { }` (name, confidence and guard each optional); `catch e: Kind`
+    (or `catch Kind` for a built-in error kind, see builtins.ERROR_KINDS) catches that kind only."""
     name: Optional[str]
+    kind: Optional[str]
     confidence: Optional[Expr]
     guard: Optional[Expr]
     body: Block

@@ -221,10 +221,9 @@ def _with_body(f: ast.FnDecl) -> ast.FnDecl:
 
 
 def _attribute(n) -> ast.Attribute:
+    from transpiler.build_expr import _args
     c = [x for x in n.children if x.type != "newline"]
-    args = ()
-    if len(c) > 4:
-        args = tuple(build_expr(x) for x in items(c[4:-2]))
+    args = _args(c[4:-2]) if len(c) > 4 else ()
     return ast.Attribute(c[2].value, args, span(n))
 
 
@@ -418,15 +417,17 @@ def _try(n) -> ast.Try:
 
 def _catch(n) -> ast.CatchClause:
     c = n.children
-    name = confidence = guard = None
+    name = kind = confidence = guard = None
     for i, part in enumerate(c[1:-1], start=1):
-        if part.type == "name" and not is_(c[i - 1], "if"):
+        if part.type == "name" and is_(c[i - 1], ":"):
+            kind = part.value
+        elif part.type == "name" and not is_(c[i - 1], "if"):
             name = part.value
         elif part.type == "conf_annot":
             confidence = conf_annotation(part)
         elif is_(c[i - 1], "if"):
             guard = build_expr(part)
-    return ast.CatchClause(name, confidence, guard, block(c[-1]), span(n))
+    return ast.CatchClause(name, kind, confidence, guard, block(c[-1]), span(n))
 
 
 def _segment_name(leaf) -> str:

@@ -51,6 +51,16 @@ BUILTINS: dict[str, Builtin] = {
     "Some": Builtin("b_some", 1, 1, None),
 }
 
+# Built-in error kinds: `catch TimeoutError { }` (and `catch e: TimeoutError`) catches errors
+# of that kind only, by their code (docs/language.md, Errors).
+ERROR_KINDS: dict[str, str] = {
+    "TimeoutError": "TIMEOUT", "ValueError": "VALUE_ERROR", "TypeError": "TYPE_ERROR",
+    "IndexError": "INDEX_ERROR", "KeyError": "KEY_ERROR", "DivisionByZeroError": "DIVISION_BY_ZERO",
+    "OverflowError": "OVERFLOW", "AssertionError": "ASSERTION_FAILED", "RecursionError": "RECURSION_ERROR",
+    "VerificationError": "VERIFICATION_FAILED", "UndefinedNameError": "UNDEFINED_NAME", "IOError": "IO_ERROR",
+    "HttpError": "HTTP_ERROR", "ConfidenceError": "CONFIDENCE_ERROR",
+}
+
 # Built-in macros, invoked `name!(args)`: the built-in function each stands for. (A user's
 # macro of the same name takes precedence; see transpiler/macros.py.)
 BUILTIN_MACROS: dict[str, str] = {"assert": "assert"}

@@ -391,7 +391,7 @@ class Lowerer(CallableLowering, CallLowering, MatchLowering, ExprLowering):
             for c in s.catches:
                 line = c.span.line
                 binds = []
-                if c.name is not None:
+                if id(c) in self.res.targets:          # `catch TimeoutError` binds nothing
                     binds.append(ir.Assign(ir.Var(self.res.targets[id(c)].py_name), error, line))
                 self.state.catch_factors.append(c.confidence) if c.confidence is not None else None
                 try:
@@ -399,14 +399,18 @@ class Lowerer(CallableLowering, CallLowering, MatchLowering, ExprLowering):
                 finally:
                     if c.confidence is not None:
                         self.state.catch_factors.pop()
-                if c.guard is None:
+                code = self.res.catch_kinds.get(id(c))
+                kind_test = ir.RtCall("_rt", "match_eq", [ir.Attr(error, "code"), ir.Lit(code)]) \
+                    if code is not None else None
+                if c.guard is None and kind_test is None:
                     branches.append((None, binds + clause))
                     break
                 self.pre = []
-                guard = self.truth(c.guard)
+                guard = self.truth(c.guard) if c.guard is not None else None
                 handler.extend(binds)
                 handler.extend(self.pre)
-                branches.append((guard, clause))
+                test = kind_test if guard is None else guard if kind_test is None else ir.Bin("and", kind_test, guard)
+                branches.append((test, clause))
             always = branches[-1][1] if branches[-1][0] is None else [ir.Raise(None, s.span.line)]
             tests = [(g, b) for g, b in branches if g is not None]
             handler.extend(self.branch_chain(tests, always, s.span.line))

@@ -291,7 +291,8 @@ class CallableLowering:
         return fn
 
     def attribute(self, a: ast.Attribute) -> ir.Expr:
-        return ir.Call(ir.Attr(ir.Var("_rtio"), "attribute"), [ir.Lit(a.name)] + [self.boxed(x) for x in a.args])
+        args, kwargs, dict_kwargs = self.plain_args(a.args)
+        return ir.Call(ir.Attr(ir.Var("_rtio"), "attribute"), [ir.Lit(a.name)] + args, kwargs, dict_kwargs)
 
 
 def fresh_default(e) -> bool:

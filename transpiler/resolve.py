@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from transpiler import ast
-from transpiler.builtins import BUILTINS, CONSTANTS, PATTERN_CONSTRUCTORS, RUNTIME_GLOBALS
+from transpiler.builtins import BUILTINS, CONSTANTS, ERROR_KINDS, PATTERN_CONSTRUCTORS, RUNTIME_GLOBALS
 from transpiler.diagnostics import CompileError
 from transpiler.escape import ident
 from transpiler.structs import TypeTable, build_type_table
@@ -75,6 +75,7 @@ class Resolution:
     dead_functions: set = field(default_factory=set)   # id(FnDecl) of redefined top-level fns
     prism_imports: list = field(default_factory=list)  # ast.Import nodes whose source is a Prism file
     throwing: set = field(default_factory=set)       # id(ExprStmt) of `error(..)` statements, which throw
+    catch_kinds: dict = field(default_factory=dict)  # id(CatchClause) -> the error code it catches
     warnings: list = field(default_factory=list)     # CompileErrors that do not stop the build
 
     @property
@@ -178,6 +179,8 @@ class _Resolver(Visitor):
 
     # ------------------------------------------------------------ functions
     def function(self, node, params, body, is_async: bool):
+        for attribute in getattr(node, "attributes", ()):
+            self.visit_all(arg.value for arg in attribute.args)    # evaluated where it is defined
         scope = FunctionScope(node=node, parent=self.fn, is_async=is_async)
         self.res.functions[id(node)] = scope
         self.fn.has_closures = self.fn.has_closures or not isinstance(node, ast.FnDecl) \
@@ -288,8 +291,16 @@ class _Resolver(Visitor):
     def visit_CatchClause(self, c: ast.CatchClause):
         if c.confidence is not None:
             self.visit(c.confidence)
+        kind = c.kind
+        if kind is None and c.name in ERROR_KINDS:
+            kind = c.name                   # `catch TimeoutError { }`: a kind, not a binding
+        if kind is not None:
+            if kind not in ERROR_KINDS:
+                raise CompileError(f"'{kind}' is not an error kind", c.span,
+                                   help="error kinds: " + ", ".join(sorted(ERROR_KINDS)))
+            self.res.catch_kinds[id(c)] = ERROR_KINDS[kind]
         self.scopes.append({})
-        if c.name is not None:
+        if c.name is not None and c.name != kind:
             self.res.targets[id(c)] = self.declare(c.name, self.local_kind(), c, reuse=False)
         if c.guard is not None:
             self.visit(c.guard)

@@ -218,7 +218,7 @@ def test_fn_decl():
     f = stmt("#[benchmark]\n#[repeat(3, \"x\")]\nasync fn f(a: int, b = 1) -> int ~0.9 { a }")
     assert f.name == "f" and f.is_async
     assert strip(f.attributes) == (("Attribute", "benchmark", ()),
-                                   ("Attribute", "repeat", (I(3), ("StringLit", "x"))))
+                                   ("Attribute", "repeat", (("Arg", None, I(3)), ("Arg", None, ("StringLit", "x")))))
     assert strip(f.params) == (("Param", "a", ("TypeName", "int", ()), None), ("Param", "b", None, I(1)))
     assert strip(f.return_type) == ("TypeName", "int", ())
     assert strip(f.confidence) == ("FloatLit", 0.9)
