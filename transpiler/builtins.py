@@ -56,6 +56,7 @@ RUNTIME_GLOBALS: dict[str, tuple[str, str]] = {
     "context": ("prism_runtime", "context"),
     "log": ("prism_runtime.log", "log"),
     "llm": ("prism_runtime.llm", "llm"),
+    "parallel": ("prism_runtime.parallel", "parallel"),
 }
 
 # Standard modules for `import { x } from "std/..."`: spec -> Python module.
@@ -65,6 +66,7 @@ STD_MODULES: dict[str, str] = {
     "std/context": "prism_runtime.context",
     "std/cache": "prism_runtime.cache",
     "std/log": "prism_runtime.log",
+    "std/parallel": "prism_runtime.parallel",
 }
 
 # Methods with a known result type on typed receivers: (receiver kind, method) -> result.
