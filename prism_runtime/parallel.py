@@ -142,13 +142,20 @@ class Parallel:
         outcomes = await backend.run(shipped, job, blobs)
         results, failures = [None] * len(items), {}
         for (start, end), outcome in zip(bounds, outcomes):
-            _place(outcome, start, end, results, failures)
+            _place(outcome, start, end, results, failures, backend.describe())
         return finish(results, failures, errors, "item")
 
 
-def _place(outcome, start, end, results, failures):
-    """Put one chunk's results (or its error, in every slot) into the map's lists."""
+def _place(outcome, start, end, results, failures, where):
+    """Put one chunk's results (or its error, in every slot) into the map's lists.
+
+    `outcome` is the pickled ChunkResult, or what the engine raised instead of
+    running the chunk (a lost worker after the retries, a task cancelled by
+    someone else)."""
     from prism_runtime.context import add_confidence_totals
+    if isinstance(outcome, BaseException) and not isinstance(outcome, PrismError):
+        outcome = PrismError(f"items {start}..{end - 1} could not be run on {where}: "
+                             f"{type(outcome).__name__}: {outcome}")
     if isinstance(outcome, bytes):
         outcome = pickle.loads(outcome)
         add_confidence_totals(outcome.conf_total, outcome.conf_count)

@@ -63,7 +63,8 @@ class LocalBackend:
         return bundle               # same machine: the workers read the extensions where they are
 
     async def run(self, shipped, job, blobs):
-        """Each chunk's pickled ChunkResult, or a PrismError when its worker kept dying."""
+        """Each chunk's pickled ChunkResult, or the exception that stopped it (a PrismError
+        when its worker kept dying)."""
         out = [None] * len(blobs)
         attempts = [0] * len(blobs)
         pending = list(range(len(blobs)))
@@ -84,8 +85,6 @@ class LocalBackend:
                     else:
                         out[i] = PrismError(f"a worker process died while running these items, "
                                             f"{ATTEMPTS} times ({outcome})")
-                elif isinstance(outcome, BaseException):
-                    raise outcome
                 else:
                     out[i] = outcome
             if retry:
