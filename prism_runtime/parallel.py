@@ -146,6 +146,34 @@ class Parallel:
         return finish(results, failures, errors, "item")
 
 
+def settled_on(loop, future) -> asyncio.Future:
+    """An asyncio future of `loop` that gets `future`'s outcome: a concurrent.futures or
+    Dask future, anything with add_done_callback and result(). The result is fetched in the
+    callback's thread (Dask transfers it there), so the event loop never blocks on it, and
+    cancelling the asyncio future leaves `future` alone: each backend decides how to stop."""
+    settled = loop.create_future()
+
+    def deliver(value):
+        if not settled.done():
+            if isinstance(value, BaseException):
+                settled.set_exception(value)
+            else:
+                settled.set_result(value)
+
+    def fetch(done):
+        try:
+            value = done.result()
+        except BaseException as e:
+            value = e
+        try:
+            loop.call_soon_threadsafe(deliver, value)
+        except RuntimeError:
+            pass                       # the loop has closed: nobody waits any more
+
+    future.add_done_callback(fetch)
+    return settled
+
+
 def _place(outcome, start, end, results, failures, where):
     """Put one chunk's results (or its error, in every slot) into the map's lists.
 

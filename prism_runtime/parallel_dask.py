@@ -13,7 +13,8 @@ that dies is handled by Dask: the scheduler runs its tasks again elsewhere
 which becomes the error of those items). Cancelling cancels the futures.
 
 Talks to: `distributed`, `parallel_modules` (register, in the plugin),
-`parallel_worker` (run_chunk), `errors`. Used by `parallel`.
+`parallel` (settled_on), `parallel_worker` (run_chunk), `errors`.
+Used by `parallel`.
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ import asyncio
 
 from prism_runtime import parallel_modules
 from prism_runtime.errors import PrismError
+from prism_runtime.parallel import settled_on
 from prism_runtime.parallel_worker import run_chunk
 
 try:
@@ -89,7 +91,7 @@ class DaskBackend:
         futures = [self.client.submit(run_chunk, shipped, job, blob, key=f"prism-chunk-{job.job_id}-{i}",
                                       pure=False)
                    for i, blob in enumerate(blobs)]
-        waiting = [_settled_on(loop, f) for f in futures]
+        waiting = [settled_on(loop, f) for f in futures]
         try:
             outcomes = await asyncio.gather(*waiting, return_exceptions=True)
         except asyncio.CancelledError:
@@ -106,29 +108,3 @@ class DaskBackend:
         self.client.close()
         if self._cluster is not None:
             self._cluster.close()
-
-
-def _settled_on(loop, future) -> asyncio.Future:
-    """An asyncio future of `loop` that gets the Dask future's result (fetched in Dask's
-    callback thread, so the event loop never blocks on the transfer)."""
-    settled = loop.create_future()
-
-    def deliver(value):
-        if not settled.done():
-            if isinstance(value, BaseException):
-                settled.set_exception(value)
-            else:
-                settled.set_result(value)
-
-    def fetch(done):
-        try:
-            value = done.result()
-        except BaseException as e:
-            value = e
-        try:
-            loop.call_soon_threadsafe(deliver, value)
-        except RuntimeError:
-            pass                       # the loop has closed: nobody waits any more
-
-    future.add_done_callback(fetch)
-    return settled

@@ -11,10 +11,12 @@ A worker that dies (killed, out of memory) breaks a ProcessPoolExecutor for
 every task in it; this backend then starts a new pool and runs again the
 chunks that had not finished, up to `ATTEMPTS` times each, the way Dask and
 Ray retry the tasks of a lost worker. Cancelling kills the pool's processes
-when chunks are running (a process pool cannot stop one task), so the next
-map starts a fresh pool.
+when chunks are queued or running (a process pool cannot stop one task, and
+Python 3.11's pool fails on futures cancelled under it), so the next map
+starts a fresh pool.
 
-Talks to: `parallel_worker` (run_chunk), `errors`. Used by `parallel`.
+Talks to: `parallel_worker` (run_chunk), `parallel` (settled_on), `errors`.
+Used by `parallel`.
 """
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from prism_runtime.errors import PrismError
+from prism_runtime.parallel import settled_on
 from prism_runtime.parallel_worker import run_chunk
 
 ATTEMPTS = 3
@@ -71,10 +74,12 @@ class LocalBackend:
         while pending:
             pool = self._get_pool()
             submitted = [pool.submit(run_chunk, shipped, job, blobs[i]) for i in pending]
+            loop = asyncio.get_running_loop()
             try:
-                done = await asyncio.gather(*map(asyncio.wrap_future, submitted), return_exceptions=True)
+                done = await asyncio.gather(*(settled_on(loop, f) for f in submitted), return_exceptions=True)
             except asyncio.CancelledError:
-                self._stop(submitted)
+                if not all(f.done() for f in submitted):
+                    self._discard_pool(kill=True)
                 raise
             retry = []
             for i, outcome in zip(pending, done):
@@ -91,13 +96,6 @@ class LocalBackend:
                 self._discard_pool()
             pending = retry
         return out
-
-    def _stop(self, submitted):
-        """Cancel what has not started; kill the workers if anything is running."""
-        for future in submitted:
-            future.cancel()
-        if not all(future.done() for future in submitted):
-            self._discard_pool(kill=True)
 
     def _discard_pool(self, kill=False):
         pool, self._pool = self._pool, None

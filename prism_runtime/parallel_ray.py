@@ -57,10 +57,10 @@ class RayBackend:
         self._ray = ray
         self._bundles = {}
         self._started = False
+        if config.address and config.address != "auto":
+            probe(config.address, config.connect_timeout, config.source)
         if not ray.is_initialized():
             if config.address:
-                if config.address != "auto":
-                    probe(config.address, config.connect_timeout, config.source)
                 try:
                     ray.init(address=config.address, logging_level=logging.ERROR)
                 except (ConnectionError, TimeoutError, RuntimeError) as e:

@@ -97,10 +97,9 @@ def engines(request, session_env):
             else:
                 request.getfixturevalue("ray_address")
                 made[name] = Parallel(backend="ray")       # the session's Ray, already initialised
+            request.addfinalizer(made[name].close)         # runs before its cluster's teardown
         return made[name]
-    yield get
-    for engine in made.values():
-        engine.close()
+    return get
 
 
 @pytest.fixture(params=ENGINES)
