@@ -36,7 +36,7 @@ def session_env(prism_cache_dir):
         if name.startswith(("PRISM_LLM_", "OPENAI_", "PRISM_CLUSTER")):
             del os.environ[name]
     os.environ.update(PRISM_CACHE_DIR=str(prism_cache_dir), PRISM_LLM_BASE_URL=server.base_url,
-                      PRISM_LLM_API_KEY="test", PRISM_OPT_LEVEL="0")
+                      PRISM_LLM_API_KEY="test")
     from prism_runtime.llm import llm
     llm.reset()
     yield server

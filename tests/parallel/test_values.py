@@ -14,6 +14,8 @@ struct Shape { corner: Point, tags: [string], extra: any, weight: int }
 fn corner(n: float) -> Point { return Point.new(n, n * 2.0, "c") }
 """
 
+pytestmark = pytest.mark.xdist_group("cluster")  # shares the session environment (conftest)
+
 
 def roundtrip(value):
     return pickle.loads(pickle.dumps(value))
