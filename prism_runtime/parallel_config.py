@@ -8,6 +8,10 @@
    current directory): backend, address, workers, connect_timeout;
 3. defaults: the local process pool, one worker per CPU, 10 s to connect.
 
+An address without a backend implies one where its form is unambiguous:
+`ray://host:port` and `auto` mean Ray, `tcp://host:port` (and Dask's other
+schemes) mean Dask.
+
 Used by `parallel` (at the first map); talks to `llm_config` (finding and
 reading Prism.toml) and `errors`.
 """
@@ -85,5 +89,18 @@ def load_cluster_config(environ=None, cwd=None) -> ClusterConfig:
         elif table.get(key) not in (None, ""):
             values[key] = table[key]
             sources.append(f"{toml_path} [cluster] {key}")
-    return ClusterConfig(values.pop("backend", "local"), **values,
-                         source=", ".join(sources) if sources else "defaults")
+    backend = values.pop("backend", None) or backend_for_address(values.get("address"))
+    return ClusterConfig(backend, **values, source=", ".join(sources) if sources else "defaults")
+
+
+def backend_for_address(address):
+    """The backend an address alone implies (`ray://...`, `auto`: ray; `tcp://...`: dask),
+    so PRISM_CLUSTER_ADDRESS needs no PRISM_CLUSTER beside it; `local` for none."""
+    if not address:
+        return "local"
+    address = str(address).strip()
+    if address == "auto" or address.startswith("ray://"):
+        return "ray"
+    if address.startswith(("tcp://", "tls://", "ws://", "wss://", "ucx://")):
+        return "dask"
+    return "local"        # ambiguous (host:port): ClusterConfig asks for a backend

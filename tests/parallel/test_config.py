@@ -26,6 +26,14 @@ def test_prism_toml_then_environment_wins(tmp_path):
     assert "PRISM_CLUSTER" in config.source
 
 
+def test_an_address_alone_implies_its_backend(tmp_path):
+    def backend(address):
+        return load_cluster_config(environ={"PRISM_CLUSTER_ADDRESS": address}, cwd=tmp_path).backend
+    assert [backend("tcp://h:8786"), backend("ray://h:10001"), backend("auto")] == ["dask", "ray", "ray"]
+    with pytest.raises(PrismError, match="needs backend dask or ray"):
+        backend("h:6379")
+
+
 def test_bad_settings_are_named(tmp_path):
     with pytest.raises(PrismError, match="backend must be one of local, dask, ray, not 'spark'"):
         load_cluster_config(environ={"PRISM_CLUSTER": "spark"}, cwd=tmp_path)
