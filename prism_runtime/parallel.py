@@ -29,11 +29,14 @@ and gets back the confidences they noted), `errors`.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures.process
+import concurrent.futures.thread
 import inspect
 import math
 import pickle
 import threading
 import uuid
+import weakref
 
 from prism_runtime import parallel_modules
 from prism_runtime.batch import errors_mode, finish, positive_int
@@ -53,6 +56,23 @@ def default_chunk_size(n_items, n_workers, is_async=False, max_concurrent=1):
     if is_async:
         size = max_concurrent * math.ceil(size / max_concurrent)
     return size
+
+
+_live = weakref.WeakSet()        # Parallel objects whose backend has started
+
+
+def _abandon_at_exit():
+    for engine in list(_live):
+        engine.close(abandon=True)
+
+
+# A program can end (Ctrl-C in `prism run`: the CLI exits while the program thread is still
+# awaiting a map) with chunks outstanding. concurrent.futures' exit hooks would then finish
+# every queued chunk of the local pool, and Dask delivers its futures' callbacks through a
+# thread pool that has shut down. threading's exit hooks run last-registered first, and the
+# imports above registered concurrent.futures' own, so this one runs before them and stops
+# the chunks instead.
+threading._register_atexit(_abandon_at_exit)
 
 
 def _backend_class(name):
@@ -96,11 +116,12 @@ class Parallel:
         self._config = config
         self._settings = {}
 
-    def close(self):
-        """Stop the local pool or cluster this object started; disconnect from a remote one."""
+    def close(self, abandon=False):
+        """Stop the local pool or cluster this object started; disconnect from a remote one.
+        `abandon` (at exit) also stops the chunks still outstanding."""
         backend, self._backend = self._backend, None
         if backend is not None:
-            backend.close()
+            backend.abandon() if abandon else backend.close()
 
     def __repr__(self):
         if self._backend is not None:
@@ -112,6 +133,7 @@ class Parallel:
             if self._backend is None:
                 config = self.config
                 self._backend = _backend_class(config.backend)(config)
+                _live.add(self)
             return self._backend
 
     def workers(self):

@@ -19,6 +19,7 @@ Used by `parallel`.
 from __future__ import annotations
 
 import asyncio
+import logging
 
 from prism_runtime import parallel_modules
 from prism_runtime.errors import PrismError
@@ -56,7 +57,7 @@ class DaskBackend:
         distributed = _require_distributed()
         self._cluster = None
         self._plugins = set()
-        self._futures = {}
+        self._outstanding = set()
         if config.address:
             self._where = f"the Dask scheduler at {config.address}"
             try:
@@ -69,7 +70,7 @@ class DaskBackend:
             from prism_runtime.parallel_local import cpu_count
             self._cluster = distributed.LocalCluster(n_workers=config.workers or cpu_count(),
                                                      threads_per_worker=1, processes=True,
-                                                     dashboard_address=None)
+                                                     dashboard_address=":0", silence_logs=logging.ERROR)
             self.client = distributed.Client(self._cluster, set_as_default=False)
             self._where = f"a local Dask cluster at {self._cluster.scheduler_address}"
 
@@ -91,13 +92,24 @@ class DaskBackend:
         futures = [self.client.submit(run_chunk, shipped, job, blob, key=f"prism-chunk-{job.job_id}-{i}",
                                       pure=False)
                    for i, blob in enumerate(blobs)]
+        self._outstanding.update(futures)
         waiting = [settled_on(loop, f) for f in futures]
         try:
             outcomes = await asyncio.gather(*waiting, return_exceptions=True)
         except asyncio.CancelledError:
             await loop.run_in_executor(None, self.client.cancel, futures)
             raise
+        finally:
+            self._outstanding.difference_update(futures)
         return outcomes
+
+    def abandon(self):
+        """At exit: cancel what is outstanding, then close."""
+        try:
+            self.client.cancel(list(self._outstanding))
+        except Exception:
+            pass
+        self.close()
 
     def close(self):
         for key in self._plugins:

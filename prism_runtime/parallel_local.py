@@ -13,7 +13,9 @@ chunks that had not finished, up to `ATTEMPTS` times each, the way Dask and
 Ray retry the tasks of a lost worker. Cancelling kills the pool's processes
 when chunks are queued or running (a process pool cannot stop one task, and
 Python 3.11's pool fails on futures cancelled under it), so the next map
-starts a fresh pool.
+starts a fresh pool. At interpreter exit (`parallel`'s exit hook; Ctrl-C in
+`prism run` included) the workers are killed rather than joined, since a
+joined pool would first run every queued chunk.
 
 Talks to: `parallel_worker` (run_chunk), `parallel` (settled_on), `errors`.
 Used by `parallel`.
@@ -114,3 +116,6 @@ class LocalBackend:
 
     def close(self):
         self._discard_pool()
+
+    def abandon(self):
+        self._discard_pool(kill=True)

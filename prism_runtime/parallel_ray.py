@@ -57,6 +57,7 @@ class RayBackend:
         self._ray = ray
         self._bundles = {}
         self._started = False
+        self._outstanding = set()
         if config.address and config.address != "auto":
             probe(config.address, config.connect_timeout, config.source)
         if not ray.is_initialized():
@@ -89,17 +90,28 @@ class RayBackend:
 
     async def run(self, shipped, job, blobs):
         refs = [self._task.remote(shipped, job, blob) for blob in blobs]
+        self._outstanding.update(refs)
         try:
             outcomes = await asyncio.gather(*(asyncio.wrap_future(r.future()) for r in refs),
                                             return_exceptions=True)
         except asyncio.CancelledError:
-            for ref in refs:
-                try:
-                    self._ray.cancel(ref)
-                except Exception:
-                    pass               # already finished
+            self._cancel(refs)
             raise
+        finally:
+            self._outstanding.difference_update(refs)
         return outcomes
+
+    def _cancel(self, refs):
+        for ref in refs:
+            try:
+                self._ray.cancel(ref)
+            except Exception:
+                pass                   # already finished
+
+    def abandon(self):
+        """At exit: cancel what is outstanding, then close."""
+        self._cancel(list(self._outstanding))
+        self.close()
 
     def close(self):
         self._bundles.clear()

@@ -67,8 +67,9 @@ def prism_module(programs_dir):
 @pytest.fixture(scope="session")
 def dask_cluster(session_env):
     distributed = pytest.importorskip("distributed", reason="the dask backend needs '.[cluster]'")
+    # ":0": the scheduler's HTTP server on a free port (8787 may be taken by another run).
     cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                       dashboard_address=None)
+                                       dashboard_address=":0")
     yield cluster
     cluster.close()
 

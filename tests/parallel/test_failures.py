@@ -1,7 +1,10 @@
 """What `parallel.map` must not lose: killed workers, cancellation, unreachable clusters."""
 import asyncio
 import os
+import signal
 import socket
+import subprocess
+import sys
 import time
 
 import pytest
@@ -99,3 +102,53 @@ def test_an_unreachable_address_fails_within_the_timeout_naming_it(backend, addr
     engine = Parallel(backend=backend, address=address, connect_timeout=1)
     with pytest.raises(PrismError, match=f"cannot reach the .* at {address} within 1 s"):
         asyncio.run(engine.map(crashy.crash_once, [["1", "x"]]))
+
+
+SLOW_PROGRAM = """
+import { mkdir } from "os"
+import { sleep } from "time"
+fn slow(n: int) -> int {
+    mkdir("STARTED/" + str(n))
+    sleep(0.3)
+    return n
+}
+print(await parallel.map(slow, range(40), chunk_size: 1))
+"""
+
+
+def settle(directory, quiet=1.5, limit=30):
+    """The number of started items once it has not changed for `quiet` seconds: if chunks
+    were still being handed out, a new item would start every ~0.15 s."""
+    count, since, deadline = started_count(directory), time.monotonic(), time.monotonic() + limit
+    while time.monotonic() - since < quiet and time.monotonic() < deadline:
+        time.sleep(0.1)
+        now = started_count(directory)
+        if now != count:
+            count, since = now, time.monotonic()
+    return count
+
+
+@pytest.mark.parametrize("name", ["local", "dask", "ray"])
+def test_ctrl_c_in_prism_run_stops_the_outstanding_chunks(name, request, prism_env, tmp_path):
+    started = tmp_path / "started"
+    started.mkdir()
+    (tmp_path / "slow_prog.prism").write_text(SLOW_PROGRAM.replace("STARTED", str(started)))
+    env = {k: v for k, v in prism_env.items() if not k.startswith("PRISM_CLUSTER")}
+    env.update(PRISM_CLUSTER=name, PRISM_CLUSTER_WORKERS="2")
+    if name == "dask":
+        env["PRISM_CLUSTER_ADDRESS"] = request.getfixturevalue("dask_cluster").scheduler_address
+    elif name == "ray":
+        env["PRISM_CLUSTER_ADDRESS"] = request.getfixturevalue("ray_address")
+        env.update({k: v for k, v in os.environ.items() if k.startswith("RAY_")})
+    proc = subprocess.Popen([sys.executable, "-m", "transpiler", "run", "-O0", "slow_prog.prism"], cwd=tmp_path,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while started_count(started) == 0 and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=120)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, err
+    assert settle(started) < 40
