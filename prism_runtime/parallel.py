@@ -29,6 +29,7 @@ and gets back the confidences they noted), `errors`.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import concurrent.futures.process
 import concurrent.futures.thread
 import inspect
@@ -59,6 +60,11 @@ def default_chunk_size(n_items, n_workers, is_async=False, max_concurrent=1):
 
 
 _live = weakref.WeakSet()        # Parallel objects whose backend has started
+
+# Backends start (and ship modules) on this one thread, which lives as long as the process:
+# Ray ties its GCS and raylet processes to the thread that started them (they get a signal
+# when it exits), and the threads of asyncio's default executor end with each asyncio.run.
+_starter = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="prism-parallel")
 
 
 def _abandon_at_exit():
@@ -139,7 +145,7 @@ class Parallel:
     def workers(self):
         """How many workers the backend has (starting or connecting to it if needed)."""
         _stop_if_worker_import()
-        return self._get_backend().workers()
+        return _starter.submit(self._get_backend).result().workers()
 
     async def map(self, f, items, chunk_size=None, max_concurrent=DEFAULT_MAX_CONCURRENT, errors="raise"):
         """`f(item)` for every item, in input order, on the workers (see the module docstring)."""
@@ -154,13 +160,13 @@ class Parallel:
             return []
         is_async = inspect.iscoroutinefunction(f)
         loop = asyncio.get_running_loop()
-        backend = await loop.run_in_executor(None, self._get_backend)
+        backend = await loop.run_in_executor(_starter, self._get_backend)
         bundle = parallel_modules.collect()
         job = Job(uuid.uuid4().hex, _pickle_function(f), _name_of(f), is_async, k, _pickle_context())
         size = size or default_chunk_size(len(items), backend.workers(), is_async, k)
         bounds = [(start, min(start + size, len(items))) for start in range(0, len(items), size)]
         blobs = [_pickle_items(items, start, end) for start, end in bounds]
-        shipped = await loop.run_in_executor(None, backend.prepare, bundle)
+        shipped = await loop.run_in_executor(_starter, backend.prepare, bundle)
         outcomes = await backend.run(shipped, job, blobs)
         results, failures = [None] * len(items), {}
         for (start, end), outcome in zip(bounds, outcomes):

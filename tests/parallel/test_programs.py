@@ -88,3 +88,31 @@ def test_the_same_program_runs_on_every_engine(name, program, prism_env, request
                           cwd=program, env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == expected_output(program)
+
+
+DRIVER = """
+import asyncio, sys
+sys.path.insert(0, {directory!r})
+import prism_runtime.install
+from prism_runtime.parallel import parallel
+import prog_lib
+
+if __name__ == "__main__":
+    # Two maps in two asyncio.run calls: the engine this process started must outlive the
+    # first call's event loop and its executor threads.
+    print(asyncio.run(parallel.map(prog_lib.weight, range(6))))
+    print(asyncio.run(parallel.map(prog_lib.weight, range(6, 12))), parallel.workers())
+    parallel.close()
+"""
+
+
+@pytest.mark.parametrize("name", ["dask", "ray"])
+def test_a_python_driver_starts_its_own_engine(name, program, prism_env, tmp_path):
+    driver = tmp_path / "driver.py"
+    driver.write_text(DRIVER.format(directory=str(program)))
+    env = {k: v for k, v in prism_env.items() if not k.startswith(("PRISM_CLUSTER", "RAY_"))}
+    env.update(PRISM_CLUSTER=name, PRISM_CLUSTER_WORKERS="2")
+    proc = subprocess.run([sys.executable, str(driver)], cwd=tmp_path, env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "[1, 2, 3, 4, 1, 2]\n[3, 4, 1, 2, 3, 4] 2\n"
