@@ -5,8 +5,11 @@
 Every figure is a ratio against a baseline measured in the same run:
 
 1. CPU-bound map: a compiled Prism function (release build, -O2) over items
-   that each take ~20 ms, `parallel.map` vs the serial loop in this process
-   (goal >= 1.8x local, >= 1.6x Dask and Ray on 2 cores; required >= 1.5x local).
+   that each take ~0.15-0.25 s, `parallel.map` vs the serial loop in this
+   process (goal >= 1.8x local, >= 1.6x Dask and Ray on 2 cores; required
+   >= 1.5x local). For reference the same kernel through a plain
+   `ProcessPoolExecutor(2).map` is printed too: what the machine allows at
+   that moment when other processes share its cores.
 2. Per-item overhead: a trivial compiled `f` over 100k items, `parallel.map`
    (default chunks) vs `ProcessPoolExecutor.map` in its default form
    (chunksize=1) and with the same chunks as ours (goal <= 1.0x).
@@ -93,7 +96,13 @@ def main():
 
     n_cpu = 16 if args.quick else 32
     t_serial = best(repeats, lambda: [k.burn(i) for i in range(n_cpu)])
-    print(f"CPU-bound: {n_cpu} items, serial loop {t_serial:.3f} s ({t_serial / n_cpu * 1e3:.1f} ms/item)")
+    # What this machine allows right now (other processes may hold the cores): the same
+    # kernel through a plain 2-process ProcessPoolExecutor.
+    with ProcessPoolExecutor(2) as pool:
+        list(pool.map(k.burn, range(2)))
+        t_ppe_cpu = best(repeats, lambda: list(pool.map(k.burn, range(n_cpu))))
+    print(f"CPU-bound: {n_cpu} items, serial loop {t_serial:.3f} s ({t_serial / n_cpu * 1e3:.1f} ms/item); "
+          f"ProcessPoolExecutor(2).map {t_ppe_cpu:.3f} s = {t_serial / t_ppe_cpu:.2f}x, the attainable speed-up")
 
     n_triv = 100_000
     items = list(range(n_triv))
