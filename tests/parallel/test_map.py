@@ -1,6 +1,8 @@
 """`parallel.map` on each engine (local pool, Dask LocalCluster, local Ray) against the serial loop."""
 import asyncio
+import math
 import os
+import posixpath
 
 import pytest
 
@@ -66,6 +68,11 @@ def test_results_equal_the_serial_loop(engine, prog):
 
 def test_a_function_that_imports_another_prism_file(engine, prog):
     assert run(engine.map(prog.scaled, range(10), chunk_size=3)) == [i * 1.5 for i in range(10)]
+
+
+def test_an_importable_python_function(engine):
+    assert run(engine.map(math.sqrt, [1.0, 4.0, 9.0])) == [1.0, 2.0, 3.0]
+    assert run(engine.map(posixpath.basename, ["/a/b.prism", "c/d"])) == ["b.prism", "d"]
 
 
 def test_work_runs_in_other_processes(engine, prog, tmp_path):
