@@ -216,7 +216,11 @@ _finder = _BundleFinder()
 
 def activate(bundle: ModuleBundle) -> None:
     """Make sys.modules hold this bundle's version of each of its modules (imported on use)."""
-    if _finder not in sys.meta_path:
+    if not sys.meta_path or sys.meta_path[0] is not _finder:
+        # First, also ahead of the `.prism` import hook should something install it later: the
+        # hook would build the module again from a source it finds on sys.path.
+        if _finder in sys.meta_path:
+            sys.meta_path.remove(_finder)
         sys.meta_path.insert(0, _finder)
     _finder.entries = {e.name: e for e in bundle.entries}
     for e in bundle.entries:
