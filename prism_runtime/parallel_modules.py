@@ -117,8 +117,12 @@ def _source_of(module) -> str:
 
 def prism_modules():
     """The Prism modules loaded in this process: name -> module."""
-    return {name: m for name, m in list(sys.modules.items())
-            if getattr(m, "__prism_source__", None) is not None and getattr(m, "__file__", None)}
+    found = {}
+    for name, module in list(sys.modules.items()):
+        attrs = getattr(module, "__dict__", None) or {}   # not getattr: a module __getattr__ may import
+        if attrs.get("__prism_source__") is not None and attrs.get("__file__"):
+            found[name] = module
+    return found
 
 
 def collect() -> ModuleBundle:
