@@ -108,6 +108,7 @@ if __name__ == "__main__":
 
 @pytest.mark.parametrize("name", ["dask", "ray"])
 def test_a_python_driver_starts_its_own_engine(name, program, prism_env, tmp_path):
+    pytest.importorskip("distributed" if name == "dask" else "ray", reason="needs '.[cluster]'")
     driver = tmp_path / "driver.py"
     driver.write_text(DRIVER.format(directory=str(program)))
     env = {k: v for k, v in prism_env.items() if not k.startswith(("PRISM_CLUSTER", "RAY_"))}
