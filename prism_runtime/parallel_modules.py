@@ -244,7 +244,13 @@ def load(bundle_or_key, blob: bytes):
 
 def _local_extension(entry: ModuleEntry) -> Path:
     """A file this interpreter can load for `entry`: the driver's, the shipped bytes, or a rebuild."""
-    from transpiler.build import cache_root, compiler_fingerprint
+    try:
+        from transpiler.build import cache_root, compiler_fingerprint
+    except ModuleNotFoundError as exc:
+        if exc.name != "transpiler":
+            raise
+        raise PrismError("parallel workers need the Prism compiler installed (pip install prism-lang, "
+                         "the driver's version); this worker has the runtime only") from None
     compatible = (entry.suffix in importlib.machinery.EXTENSION_SUFFIXES
                   and entry.fingerprint == compiler_fingerprint())
     if compatible:

@@ -148,11 +148,11 @@ def _dump(result: ChunkResult) -> bytes:
 def portable_error(exc, prefix="") -> PrismError:
     """A PrismError for `exc` that pickles: its message, the Prism line it came from, and
     those attributes (status_code, kind, cause...) that survive pickling."""
-    from transpiler.runner import prism_location
     err = as_prism_error(exc)
     try:
+        from transpiler.runner import prism_location
         location = prism_location(exc)
-    except Exception:
+    except Exception:       # no compiler here, or no generated .pyx to map the line through
         location = None
     out = PrismError(prefix + err.message)
     if location is not None:

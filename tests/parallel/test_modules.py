@@ -40,11 +40,11 @@ def shipped(prism_module):
     return module, bundle, entry
 
 
-def run_remote(bundle, function, items, cache_dir, env):
+def run_remote(bundle, function, items, cache_dir, env, worker=WORKER):
     job = Job(uuid.uuid4().hex, pickle.dumps(function), function.__name__, False, 1, None)
     payload = pickle.dumps((bundle, job, pickle.dumps(items)))
     worker_env = dict(env, PRISM_CACHE_DIR=str(cache_dir))
-    proc = subprocess.run([sys.executable, "-c", WORKER], input=payload, capture_output=True,
+    proc = subprocess.run([sys.executable, "-c", worker], input=payload, capture_output=True,
                           env=worker_env, timeout=300)
     assert proc.returncode == 0, proc.stderr.decode()
     return pickle.loads(proc.stdout)
@@ -85,3 +85,25 @@ def test_a_worker_that_cannot_load_the_program_fails_every_item_with_the_reason(
     assert result.results is None
     assert "could not load boxed" in result.chunk_error.message
     assert "built for another platform or compiler and its source was not shipped" in result.chunk_error.message
+
+
+WORKER_WITHOUT_COMPILER = """
+import importlib.abc, pickle, sys
+
+class NoCompiler(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name.partition(".")[0] == "transpiler":
+            raise ModuleNotFoundError(f"No module named {name!r}", name="transpiler")
+
+sys.meta_path.insert(0, NoCompiler())
+from prism_runtime.parallel_worker import run_chunk
+bundle, job, items = pickle.loads(sys.stdin.buffer.read())
+sys.stdout.buffer.write(run_chunk(bundle, job, items))
+"""
+
+
+def test_a_worker_without_the_compiler_says_what_it_needs(shipped, tmp_path, prism_env):
+    module, bundle, entry = shipped
+    result = run_remote(elsewhere(bundle, entry.name), module.boxed, [1], tmp_path, prism_env,
+                        worker=WORKER_WITHOUT_COMPILER)
+    assert "parallel workers need the Prism compiler installed (pip install prism-lang" in result.chunk_error.message
