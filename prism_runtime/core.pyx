@@ -54,6 +54,10 @@ cdef class Obj(dict):
     def __setattr__(self, name, value):
         self[name] = value
 
+    def __reduce__(self):
+        # Cython's automatic pickling of a dict subclass keeps no items.
+        return (Obj, (dict(self),))
+
 
 # ---------------------------------------------------------------- conversions
 

@@ -86,6 +86,7 @@ RUNTIME_GLOBALS: dict[str, tuple[str, str]] = {
     "log": ("prism_runtime.log", "log"),
     "llm": ("prism_runtime.llm", "llm"),
     "Promise": ("prism_runtime.asyncs", "Promise"),
+    "parallel": ("prism_runtime.parallel", "parallel"),
 }
 
 # Standard modules for `import { x } from "std/..."`: spec -> Python module.
@@ -95,6 +96,7 @@ STD_MODULES: dict[str, str] = {
     "std/context": "prism_runtime.context",
     "std/cache": "prism_runtime.cache",
     "std/log": "prism_runtime.log",
+    "std/parallel": "prism_runtime.parallel",
 }
 
 # Methods with a known result type on typed receivers: (receiver kind, method) -> result.
