@@ -2,9 +2,15 @@
 
 `FakeOpenAIServer()` binds 127.0.0.1 on a free port and serves
 `POST /v1/chat/completions` (plain and `stream: true` SSE, chunked transfer)
-from a `ThreadingHTTPServer` on a background thread, so real HTTP goes over
-loopback. The answer to a prompt is `"echo: <prompt>"`, one token per word,
-each token with logprob `server.token_logprob` (or none when `logprobs` is off).
+and `POST /v1/embeddings` from a `ThreadingHTTPServer` on a background
+thread, so real HTTP goes over loopback. The answer to a prompt is
+`"echo: <prompt>"`, one token per word, each token with logprob
+`server.token_logprob` (or none when `logprobs` is off). A request with
+`top_logprobs: n` (classification) gets, for its first token, the
+alternatives of a `[top=..]` directive (else the first token alone), and its
+answer is the most likely of them. The embedding of a text is
+`embedding_of(text)`: `dim` floats derived from its SHA-256 (float lists, or
+base64 float32 when the client asks for `encoding_format: "base64"`).
 
 Behaviour is chosen by server attributes (`latency`, `token_logprob`,
 `send_logprobs`) or per prompt with directives in the prompt text, which keeps
@@ -23,6 +29,8 @@ tests independent when they share a server:
     [nologprobs]           omit logprobs
     [logprob=-0.5]         per-token logprob for this prompt
     [echo_auth]            401 whose body repeats the Authorization header
+    [top=pos:0.7,neg:0.2]  classification: the first token's alternatives
+                           (token:probability) when `top_logprobs` is asked
     [hold=name]            wait before answering until the test calls
                            `server.release(name)` (gives up after 60 s); while
                            waiting it counts in `server.holding(name)`
@@ -34,9 +42,13 @@ talks to nothing else.
 """
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
+import math
 import re
 import socket
+import struct
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -46,6 +58,18 @@ _DIRECTIVE = re.compile(r"\[(\w+)(?:=([^\]]*))?\]")
 
 def parse_directives(prompt: str) -> dict:
     return {m.group(1): (m.group(2) if m.group(2) is not None else True) for m in _DIRECTIVE.finditer(prompt)}
+
+
+def embedding_of(text: str, dim: int = 8) -> list:
+    """The server's embedding of `text`: deterministic floats in [-1, 1) from its SHA-256."""
+    digest = hashlib.sha256(text.encode()).digest()
+    return [(digest[i % len(digest)] - 128) / 128.0 for i in range(dim)]
+
+
+def top_alternatives(directive: str) -> list:
+    """`pos:0.7,neg:0.2` -> [("pos", log 0.7), ("neg", log 0.2)], most likely first."""
+    pairs = [item.rsplit(":", 1) for item in directive.split(",") if item]
+    return sorted(((token, math.log(float(p))) for token, p in pairs), key=lambda tp: -tp[1])
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -84,6 +108,9 @@ class _Handler(BaseHTTPRequestHandler):
         fake: FakeOpenAIServer = self.server.fake
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length)
+        if self.path.rstrip("/") in ("/v1/embeddings", "/embeddings"):
+            self._embeddings(fake, raw)
+            return
         if self.path.rstrip("/") not in ("/v1/chat/completions", "/chat/completions"):
             self._send_json(404, {"error": {"message": f"no route {self.path}"}})
             return
@@ -97,6 +124,26 @@ class _Handler(BaseHTTPRequestHandler):
         attempt = fake._begin(prompt, body)
         try:
             self._answer(fake, body, prompt, d, attempt)
+        finally:
+            fake._end()
+
+    def _embeddings(self, fake, raw):
+        body = json.loads(raw)
+        inputs = body["input"] if isinstance(body["input"], list) else [body["input"]]
+        attempt = fake._begin(inputs[0] if inputs else "", body)
+        try:
+            d = parse_directives(inputs[0] if inputs else "")
+            if "status" in d and attempt <= int(d.get("times", 10**9)):
+                self._send_json(int(d["status"]), {"error": {"message": f"injected status {d['status']}"}})
+                return
+            data = []
+            for i, text in enumerate(inputs):
+                vector = embedding_of(text, fake.embedding_dim)
+                if body.get("encoding_format") == "base64":
+                    vector = base64.b64encode(struct.pack(f"<{len(vector)}f", *vector)).decode()
+                data.append({"object": "embedding", "index": i, "embedding": vector})
+            self._send_json(200, {"object": "list", "data": data, "model": body.get("model", "fake"),
+                                  "usage": {"prompt_tokens": 1, "total_tokens": 1}})
         finally:
             fake._end()
 
@@ -124,12 +171,19 @@ class _Handler(BaseHTTPRequestHandler):
         tokens = [w if i == 0 else " " + w for i, w in enumerate(words)]
         lp = float(d.get("logprob", fake.token_logprob))
         want_lp = body.get("logprobs") and fake.send_logprobs and "nologprobs" not in d
+        alternatives = []
+        if body.get("top_logprobs"):
+            alternatives = top_alternatives(d["top"]) if "top" in d else [(tokens[0], lp)]
+            tokens, lp = [alternatives[0][0]], alternatives[0][1]
         model = body.get("model", "fake")
         if not stream:
             if "malformed" in d:
                 self._send_json(200, b'{"id": "x", "choices": [{"message": ')
                 return
             content = [{"token": t, "logprob": lp, "bytes": None, "top_logprobs": []} for t in tokens]
+            if alternatives:
+                content[0]["top_logprobs"] = [{"token": t, "logprob": p, "bytes": None}
+                                              for t, p in alternatives[:int(body["top_logprobs"])]]
             resp = {"id": "chatcmpl-fake", "object": "chat.completion", "created": int(time.time()), "model": model,
                     "choices": [{"index": 0, "finish_reason": "stop",
                                  "message": {"role": "assistant", "content": "".join(tokens)},
@@ -192,8 +246,10 @@ class _Server(ThreadingHTTPServer):
 class FakeOpenAIServer:
     """The server; use as a context manager or call `start()` / `stop()`."""
 
-    def __init__(self, latency: float = 0.0, token_logprob: float = -0.1, send_logprobs: bool = True):
+    def __init__(self, latency: float = 0.0, token_logprob: float = -0.1, send_logprobs: bool = True,
+                 embedding_dim: int = 8):
         self.latency = latency
+        self.embedding_dim = embedding_dim
         self.token_logprob = token_logprob
         self.send_logprobs = send_logprobs
         self._lock = threading.Lock()
