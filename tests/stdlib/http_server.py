@@ -1,0 +1,165 @@
+"""A small HTTP server on loopback for the `std/http` tests and `bench/bench_http.py`.
+
+`LoopbackHTTPServer()` binds 127.0.0.1 on a free port (a `ThreadingHTTPServer`
+on a background thread; HTTP/1.1 with keep-alive, so connection reuse shows in
+`connections`). Routes:
+
+    GET  /json                 {"name": "Prism", "n": 3}
+    GET  /text                 hello (text/plain)
+    GET  /status/N             an empty response with status N
+    GET  /flaky?key=K&fail=F&status=S[&retry_after=R]
+                               status S (default 503) for the first F requests of key K, then 200
+    GET  /big?size=N           N bytes with a Content-Length
+    GET  /stream?size=N        N bytes, chunked (no Content-Length)
+    GET  /hold?name=X          waits until the test calls `release(X)` (60 s at most), then 200
+    GET  /headers              the request's headers as JSON
+    POST /echo (also PUT)      {"method", "content_type", "body"} as JSON
+
+Counters: `requests` (total), `attempts[key]` for /flaky, `connections` (TCP
+connections accepted). Used only by tests and the benchmark; talks to nothing else.
+"""
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlparse
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+
+    def log_message(self, format, *args):
+        pass
+
+    def setup(self):
+        super().setup()
+        with self.server.owner._lock:
+            self.server.owner.connections += 1
+
+    def _send(self, status, body=b"", content_type="application/json", headers=None, chunked=False):
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        if chunked:
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for start in range(0, len(body), 4096):
+                piece = body[start:start + 4096]
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+            self.wfile.write(b"0\r\n\r\n")
+            return
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self):
+        owner = self.server.owner
+        url = urlparse(self.path)
+        query = {k: v[0] for k, v in parse_qs(url.query).items()}
+        with owner._lock:
+            owner.requests += 1
+        if url.path == "/json":
+            self._send(200, json.dumps({"name": "Prism", "n": 3}).encode())
+        elif url.path == "/text":
+            self._send(200, b"hello", "text/plain; charset=utf-8")
+        elif url.path.startswith("/status/"):
+            self._send(int(url.path.rsplit("/", 1)[1]), b"")
+        elif url.path == "/flaky":
+            key = query.get("key", "")
+            with owner._lock:
+                owner.attempts[key] = n = owner.attempts.get(key, 0) + 1
+            if n <= int(query.get("fail", 1)):
+                headers = {"Retry-After": query["retry_after"]} if "retry_after" in query else {}
+                self._send(int(query.get("status", 503)), b"", headers=headers)
+            else:
+                self._send(200, json.dumps({"attempt": n}).encode())
+        elif url.path in ("/big", "/stream"):
+            body = b"x" * int(query.get("size", 0))
+            self._send(200, body, "application/octet-stream", chunked=url.path == "/stream")
+        elif url.path == "/hold":
+            owner._event(query.get("name", "")).wait(60)
+            self._send(200, b"released", "text/plain")
+        elif url.path == "/headers":
+            self._send(200, json.dumps({k.lower(): v for k, v in self.headers.items()}).encode())
+        else:
+            self._send(404, b'{"error": "no route"}')
+
+    def do_POST(self):
+        with self.server.owner._lock:
+            self.server.owner.requests += 1
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if urlparse(self.path).path != "/echo":
+            self._send(404, b"")
+            return
+        self._send(200, json.dumps({"method": self.command, "content_type": self.headers.get("Content-Type"),
+                                    "body": body.decode("utf-8", "replace")}).encode())
+
+    do_PUT = do_POST
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128
+
+    def handle_error(self, request, client_address):
+        import sys
+        if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            super().handle_error(request, client_address)   # a client that gave up is not news
+
+
+class LoopbackHTTPServer:
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._events: dict[str, threading.Event] = {}
+        self.requests = 0
+        self.connections = 0
+        self.attempts: dict[str, int] = {}
+        self._httpd = None
+
+    def _event(self, name: str) -> threading.Event:
+        with self._lock:
+            return self._events.setdefault(name, threading.Event())
+
+    def release(self, name: str) -> None:
+        self._event(name).set()
+
+    @property
+    def url(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> "LoopbackHTTPServer":
+        self._httpd = _Server(("127.0.0.1", 0), _Handler)
+        self._httpd.owner = self
+        threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                         name="loopback-http", daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        with self._lock:
+            events = list(self._events.values())
+        for event in events:
+            event.set()
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+            self._httpd = None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+if __name__ == "__main__":        # manual use and the benchmark's server process
+    import sys
+    server = LoopbackHTTPServer().start()
+    print(server.url, flush=True)
+    try:
+        sys.stdin.read()           # until the parent closes our stdin
+    finally:
+        server.stop()
