@@ -216,6 +216,8 @@ async def timeout(work, ms):
     from prism_runtime.confidence import value_of
     limit = float(value_of(ms))
     if math.isnan(limit) or limit < 0:
+        if asyncio.iscoroutine(work):
+            work.close()                   # never started: do not leave it unawaited
         raise PrismError(f"timeout takes a number of milliseconds >= 0, not {value_of(ms)!r}", code="VALUE_ERROR")
     if callable(work) and not asyncio.isfuture(work):
         work = work()
