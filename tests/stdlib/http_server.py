@@ -14,6 +14,7 @@ on a background thread; HTTP/1.1 with keep-alive, so connection reuse shows in
     GET  /hold?name=X          waits until the test calls `release(X)` (60 s at most), then 200
     GET  /headers              the request's headers as JSON
     POST /echo (also PUT)      {"method", "content_type", "body"} as JSON
+    DELETE                     as GET
 
 Counters: `requests` (total), `attempts[key]` for /flaky, `connections` (TCP
 connections accepted). Used only by tests and the benchmark; talks to nothing else.
@@ -98,6 +99,7 @@ class _Handler(BaseHTTPRequestHandler):
                                     "body": body.decode("utf-8", "replace")}).encode())
 
     do_PUT = do_POST
+    do_DELETE = do_GET
 
 
 class _Server(ThreadingHTTPServer):
