@@ -105,7 +105,7 @@ class _Handler(BaseHTTPRequestHandler):
             pass
 
     def do_POST(self):
-        fake: FakeOpenAIServer = self.server.fake
+        fake: FakeOpenAIServer = self.server.owner
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length)
         if self.path.rstrip("/") in ("/v1/embeddings", "/embeddings"):
@@ -243,8 +243,64 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 256        # listen() backlog: bursts of concurrent connects
 
 
-class FakeOpenAIServer:
+class LoopbackServer:
+    """A `ThreadingHTTPServer` on 127.0.0.1 (a free port) on a daemon thread, with named
+    release events for handlers that wait on the test. Subclasses name their handler and
+    server classes; handlers reach the owner as `self.server.owner`. Also the base of
+    tests/stdlib/http_server.py."""
+    handler_class = None
+    server_class = None
+    thread_name = "loopback"
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._releases: dict[str, threading.Event] = {}
+        self._httpd = None
+        self._thread = None
+
+    def _release_event(self, name: str) -> threading.Event:
+        with self._lock:
+            return self._releases.setdefault(name, threading.Event())
+
+    def release(self, name: str) -> None:
+        """Let every request waiting on `name` (now and later) answer."""
+        self._release_event(name).set()
+
+    @property
+    def address(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self):
+        self._httpd = self.server_class(("127.0.0.1", 0), self.handler_class)
+        self._httpd.owner = self
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name=self.thread_name, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self):
+        with self._lock:
+            held = list(self._releases.values())
+        for event in held:
+            event.set()                          # no handler thread is left waiting
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+            self._httpd = None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+class FakeOpenAIServer(LoopbackServer):
     """The server; use as a context manager or call `start()` / `stop()`."""
+    handler_class = _Handler
+    server_class = _Server
+    thread_name = "fake-openai"
 
     def __init__(self, latency: float = 0.0, token_logprob: float = -0.1, send_logprobs: bool = True,
                  embedding_dim: int = 8):
@@ -252,12 +308,9 @@ class FakeOpenAIServer:
         self.embedding_dim = embedding_dim
         self.token_logprob = token_logprob
         self.send_logprobs = send_logprobs
-        self._lock = threading.Lock()
-        self._releases: dict[str, threading.Event] = {}
+        super().__init__()
         self._holding: dict[str, int] = {}
         self.reset_counters()
-        self._httpd = None
-        self._thread = None
 
     def reset_counters(self):
         """Zero the counters; `in_flight` is a live gauge and is kept (a handler may still be finishing)."""
@@ -283,10 +336,6 @@ class FakeOpenAIServer:
         with self._lock:
             self.in_flight -= 1
 
-    def _release_event(self, name: str) -> threading.Event:
-        with self._lock:
-            return self._releases.setdefault(name, threading.Event())
-
     def _hold(self, name: str) -> None:
         released = self._release_event(name)
         with self._lock:
@@ -302,38 +351,9 @@ class FakeOpenAIServer:
         with self._lock:
             return self._holding.get(name, 0)
 
-    def release(self, name: str) -> None:
-        """Let every request held at `[hold=name]` (now and later) answer."""
-        self._release_event(name).set()
-
     @property
     def base_url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}/v1"
-
-    def start(self) -> "FakeOpenAIServer":
-        self._httpd = _Server(("127.0.0.1", 0), _Handler)
-        self._httpd.fake = self
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="fake-openai", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self):
-        with self._lock:
-            held = list(self._releases.values())
-        for event in held:
-            event.set()                          # no handler thread is left waiting
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-            self._httpd = None
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
+        return self.address + "/v1"
 
 
 if __name__ == "__main__":       # manual use: python tests/llm/openai_server.py [latency]

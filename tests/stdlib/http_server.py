@@ -17,14 +17,29 @@ on a background thread; HTTP/1.1 with keep-alive, so connection reuse shows in
     DELETE                     as GET
 
 Counters: `requests` (total), `attempts[key]` for /flaky, `connections` (TCP
-connections accepted). Used only by tests and the benchmark; talks to nothing else.
+connections accepted). Used only by tests and the benchmark; its start, stop and release
+events are `LoopbackServer`'s (tests/llm/openai_server.py).
 """
 from __future__ import annotations
 
+import importlib.util
 import json
-import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import parse_qs, urlparse
+
+
+def _loopback_server_class():
+    """The shared base (tests/llm/openai_server.py), loaded by path: tests/ is not a package and
+    this file also runs as a script (the benchmark's server)."""
+    path = Path(__file__).resolve().parents[1] / "llm" / "openai_server.py"
+    spec = importlib.util.spec_from_file_location("loopback_openai_server", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.LoopbackServer
+
+
+LoopbackServer = _loopback_server_class()
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -81,7 +96,7 @@ class _Handler(BaseHTTPRequestHandler):
             body = b"x" * int(query.get("size", 0))
             self._send(200, body, "application/octet-stream", chunked=url.path == "/stream")
         elif url.path == "/hold":
-            owner._event(query.get("name", "")).wait(60)
+            owner._release_event(query.get("name", "")).wait(60)
             self._send(200, b"released", "text/plain")
         elif url.path == "/headers":
             self._send(200, json.dumps({k.lower(): v for k, v in self.headers.items()}).encode())
@@ -112,49 +127,20 @@ class _Server(ThreadingHTTPServer):
             super().handle_error(request, client_address)   # a client that gave up is not news
 
 
-class LoopbackHTTPServer:
+class LoopbackHTTPServer(LoopbackServer):
+    handler_class = _Handler
+    server_class = _Server
+    thread_name = "loopback-http"
+
     def __init__(self):
-        self._lock = threading.Lock()
-        self._events: dict[str, threading.Event] = {}
+        super().__init__()
         self.requests = 0
         self.connections = 0
         self.attempts: dict[str, int] = {}
-        self._httpd = None
-
-    def _event(self, name: str) -> threading.Event:
-        with self._lock:
-            return self._events.setdefault(name, threading.Event())
-
-    def release(self, name: str) -> None:
-        self._event(name).set()
 
     @property
     def url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> "LoopbackHTTPServer":
-        self._httpd = _Server(("127.0.0.1", 0), _Handler)
-        self._httpd.owner = self
-        threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                         name="loopback-http", daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        with self._lock:
-            events = list(self._events.values())
-        for event in events:
-            event.set()
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-            self._httpd = None
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
+        return self.address
 
 
 if __name__ == "__main__":        # manual use and the benchmark's server process
