@@ -1,12 +1,12 @@
 # cython: language_level=3
 """Glue between generated modules and Python: imports, top-level `await`,
 attributes, tensor-argument checks, calls to dtype-specialised functions,
-struct equality and struct pickling.
+struct equality and pickling, and the `Ok(v)` / `Error(e)` pattern tests.
 
 Generated modules `import prism_runtime.interop as _rtio` and call these
 Python-level functions (none is on a hot path). Talks to `core` (member
-lookup, type names), `errors` (PrismError) and, for imports of `.prism`
-files, `install` (the import hook).
+lookup, type names), `errors` (PrismError), `result` (std/core's Result) and,
+for imports of `.prism` files, `install` (the import hook).
 """
 import importlib
 
@@ -14,10 +14,12 @@ from prism_runtime.core import get_member, type_of
 from prism_runtime.errors import PrismError
 
 def import_python(str module, attr):
-    """`import { attr } from "module"` / `import module from "module"`."""
+    """`import { attr } from "module"` / `import module from "module"`. A module that names a
+    default export (`__prism_default__`, as std/llm's `llm` and std/test's `test`) gives that
+    to `import name from`."""
     mod = importlib.import_module(module)
     if attr is None:
-        return mod
+        return getattr(mod, "__prism_default__", mod)
     try:
         return getattr(mod, attr)
     except AttributeError:
@@ -176,3 +178,15 @@ def struct_eq(a, b):
     if type(a) is not type(b):
         return False
     return all(getattr(a, attr) == getattr(b, attr) for attr in type(a).__prism_attrs__)
+
+
+def is_variant(value, str name):
+    """The test of the patterns `Ok(v)` and `Error(e)` (std/core `Result`)."""
+    from prism_runtime.result import is_variant as is_variant_
+    return is_variant_(value, name)
+
+
+def variant_value(value):
+    """The payload a matching `Ok(v)` / `Error(e)` pattern binds."""
+    from prism_runtime.confidence import value_of
+    return value_of(value).value

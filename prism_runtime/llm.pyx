@@ -8,6 +8,12 @@ so importing this module is cheap and never fails.
 - `await llm.generate(prompt, *, system=None, temperature=None, max_tokens=None, model=None)`
 - `llm.generate_stream(prompt, ...)` -> async iterator of chunks (`async for`)
 - `await llm.generate_batch(prompts, max_concurrent=5, errors="raise", **opts)`
+- `await llm.classify(text, labels)`, `await llm.embedding(text)` (float32 tensor),
+  `llm.complete_with_config(prompt, {temperature, max_tokens, system, model})` (synchronous)
+- `Conversation.new(system: ..)`, `Model.new(name, temperature: ..)` (llm_chat.py)
+
+Inside a test that called `mock_llm` (std/test), every call answers from the
+mocks (`mocked`) before any provider is configured or contacted.
 
 Results are `Conf(text, confidence)` where confidence = exp(mean token
 logprob) as reported by the provider, or `[llm] default_confidence` when it
@@ -23,6 +29,8 @@ file, in a worker process of its own). Every failure is a `PrismError` whose
 text never contains the key.
 
 Talks to: `llm_config` (settings), `llm_local` (the local provider),
+`llm_classify`, `llm_chat`, `llm_sync` (classification, conversations and
+model handles, synchronous calls), `testing` (mocks),
 `context` (current context, confidence reporting), `confidence` (Conf),
 `errors` (PrismError), `batch` (bounded concurrency and the results-and-failures
 contract), and the third-party `openai` package (imported on use).
@@ -60,6 +68,20 @@ cdef object _result(str text, object logprobs, double default):
     cdef double c = confidence_from_logprobs(logprobs, default)
     note_confidence(c)
     return make(text, c)
+
+
+def answer(value, double confidence):
+    """An answer with its confidence (a plain value at 1.0), reported to the current context:
+    what every `llm` call returns. For the helper modules (llm_classify, llm_chat)."""
+    note_confidence(confidence)
+    return make(value, confidence)
+
+
+def mocked(prompt):
+    """(output, confidence) when the running test mocks the LLM (std/test `mock_llm`), else None;
+    an unmocked prompt is an error. Checked before any provider is configured or contacted."""
+    from prism_runtime.testing import mock_answer
+    return mock_answer(value_of(prompt))
 
 
 def _token_logprobs(choice_logprobs):
@@ -160,6 +182,38 @@ class _OpenAIProvider:
             raise
         except Exception as e:
             raise _wrap_error(e, self.config) from None
+
+    async def first_token_alternatives(self, messages, opts, int n):
+        """[(token, logprob)] of the `n` most likely first tokens of the answer (classification)."""
+        params = self._params(messages, opts)
+        params.update(max_tokens=1, temperature=0, top_logprobs=n)
+        try:
+            resp = await self._client().chat.completions.create(**params)
+            choice = resp.choices[0]
+            content = choice.logprobs.content if choice.logprobs is not None else None
+        except asyncio.CancelledError:
+            raise
+        except Exception as e:
+            raise _wrap_error(e, self.config, "LLM classification") from None
+        if not content:
+            raise PrismError("LLM classification failed: the server reported no token log-probabilities "
+                             "(llm.classify with labels needs an OpenAI-compatible server that supports "
+                             "logprobs and top_logprobs)")
+        return [(t.token, float(t.logprob)) for t in (content[0].top_logprobs or [])] or \
+            [(content[0].token, float(content[0].logprob))]
+
+    async def embed(self, text, model):
+        """The embedding of `text` as a list of floats (POST /v1/embeddings)."""
+        if not model:
+            model = self.config.embedding_model or (self.config.model if self.config.base_url else None) \
+                or "text-embedding-3-small"
+        try:
+            resp = await self._client().embeddings.create(model=model, input=text)
+            return list(resp.data[0].embedding)
+        except asyncio.CancelledError:
+            raise
+        except Exception as e:
+            raise _wrap_error(e, self.config, "LLM embedding") from None
 
     async def stream(self, messages, opts):
         """Async iterator of (text, token logprobs or None); raises if the stream is cut."""
@@ -266,6 +320,12 @@ class LLM:
 
     @staticmethod
     def _opts(temperature, max_tokens, model):
+        from prism_runtime.llm_chat import Model
+        if isinstance(value_of(model), Model):     # a handle: its settings unless given here
+            handle = value_of(model)
+            temperature = handle.temperature if temperature is None else temperature
+            max_tokens = handle.max_tokens if max_tokens is None else max_tokens
+            model = handle.name
         opts = {}
         if temperature is not None:
             opts["temperature"] = float(value_of(temperature))
@@ -276,20 +336,69 @@ class LLM:
         return opts
 
     async def generate(self, prompt, *, system=None, temperature=None, max_tokens=None, model=None):
-        """The model's answer to `prompt`: Conf(text, exp(mean token logprob)) (str when 1.0)."""
-        provider = self._get_provider()
-        text, logprobs = await provider.complete(self._messages(prompt, system),
-                                                 self._opts(temperature, max_tokens, model))
+        """The model's answer to `prompt`: Conf(text, exp(mean token logprob)) (str when 1.0).
+        `model` is a model name or a `Model` handle (its temperature, max_tokens and system)."""
+        return await self.chat(self._messages(prompt, _system_of(system, model)),
+                               temperature=temperature, max_tokens=max_tokens, model=model)
+
+    async def chat(self, messages, *, temperature=None, max_tokens=None, model=None):
+        """The model's next message after `messages` ([{role, content}], as Conversation keeps them)."""
+        mock = mocked(_last_user_message(messages))
+        if mock is not None:
+            return answer(str(mock[0]), mock[1])
+        text, logprobs = await self._get_provider().complete(messages, self._opts(temperature, max_tokens, model))
         return _result(text, logprobs, self.config.default_confidence)
+
+    async def classify(self, text, labels=None, *, system=None, model=None):
+        """The best of `labels` for `text`, with its probability among them from the model's
+        first-token log-probabilities; without labels, a one-word category with its answer's
+        confidence (prism_runtime/llm_classify.py)."""
+        from prism_runtime.llm_classify import classify
+        return await classify(self, text, labels, system, model)
+
+    async def embedding(self, text, *, model=None):
+        """The embedding of `text`: a float32 tensor (the provider's embeddings endpoint)."""
+        import numpy
+        mock = mocked(text)
+        if mock is not None:
+            vector = mock[0]
+        else:
+            provider = self._get_provider()
+            if not hasattr(provider, "embed"):
+                raise PrismError(f"llm.embedding is not available with the {self.config.provider!r} provider; "
+                                 "use an OpenAI-compatible server ([llm] base_url)")
+            vector = await provider.embed(str(value_of(text)), None if model is None else str(value_of(model)))
+        return numpy.asarray(vector, dtype=numpy.float32)
+
+    def complete_with_config(self, prompt, config=None):
+        """`generate` as a synchronous call, usable outside async code: `config` is a map of
+        temperature, max_tokens, system and model (all optional)."""
+        from prism_runtime.llm_sync import run_sync
+        settings = dict(value_of(config) or {})
+        unknown = sorted(set(settings) - {"temperature", "max_tokens", "system", "model"})
+        if unknown:
+            raise PrismError(f"complete_with_config: unknown setting(s) {', '.join(unknown)} "
+                             "(known: temperature, max_tokens, system, model)", code="VALUE_ERROR")
+        messages = self._messages(prompt, _system_of(settings.get("system"), settings.get("model")))
+        mock = mocked(_last_user_message(messages))
+        if mock is not None:
+            return answer(str(mock[0]), mock[1])
+        opts = self._opts(settings.get("temperature"), settings.get("max_tokens"), settings.get("model"))
+        provider = self._get_provider()
+        text, logprobs = run_sync(provider.complete(messages, opts))
+        return _result(text, logprobs, self.config.default_confidence)   # reported in the caller's context
 
     def generate_stream(self, prompt, *, system=None, temperature=None, max_tokens=None, model=None):
         """An async iterator of the answer's chunks, each with its own confidence.
 
         Raises PrismError (while iterating) if the stream is cut off before the
         model finished. Configuration errors are raised here, immediately."""
+        messages = self._messages(prompt, _system_of(system, model))
+        mock = mocked(prompt)
+        if mock is not None:
+            return _Stream(_one_chunk(str(mock[0])), mock[1])
         provider = self._get_provider()
-        return _Stream(provider.stream(self._messages(prompt, system),
-                                       self._opts(temperature, max_tokens, model)),
+        return _Stream(provider.stream(messages, self._opts(temperature, max_tokens, model)),
                        self.config.default_confidence)
 
     async def generate_batch(self, prompts, max_concurrent=5, errors="raise", *, system=None,
@@ -303,7 +412,8 @@ class LLM:
         prompts = list(prompts)
         k = positive_int("max_concurrent", max_concurrent)
         errors = errors_mode(errors)
-        self._get_provider()               # configuration errors surface once, here
+        if not _mocking():
+            self._get_provider()           # configuration errors surface once, here
         opts = {"system": system, "temperature": temperature, "max_tokens": max_tokens, "model": model}
 
         async def answer(i):
@@ -347,6 +457,30 @@ class _Stream:
         return f"<llm stream, {self.chunks} chunk(s) so far>"
 
 
-llm = LLM()
+def _system_of(system, model):
+    """The system prompt: the one given, else a `Model` handle's (else the context's, in _messages)."""
+    if system is None and model is not None:
+        return getattr(value_of(model), "system", None)
+    return system
 
-__all__ = ["LLM", "llm", "confidence_from_logprobs"]
+
+def _last_user_message(messages):
+    return next((m["content"] for m in reversed(messages) if m["role"] == "user"), "")
+
+
+def _mocking():
+    from prism_runtime.testing import mocking
+    return mocking()
+
+
+async def _one_chunk(text):
+    """A mocked stream: the whole answer as one chunk (logprobs None: the mock's confidence)."""
+    yield text, None
+
+
+llm = LLM()
+__prism_default__ = llm          # `import llm from "std/llm"` binds the object
+
+from prism_runtime.llm_chat import Conversation, Model   # noqa: E402 - they use this module's `llm`
+
+__all__ = ["LLM", "llm", "confidence_from_logprobs", "Conversation", "Model", "answer", "mocked"]

@@ -3,10 +3,10 @@
 `load_config()` builds an `LLMConfig` from, highest priority first:
 
 1. the environment: PRISM_LLM_PROVIDER, PRISM_LLM_BASE_URL, PRISM_LLM_MODEL,
-   PRISM_LLM_MODEL_PATH, PRISM_LLM_API_KEY;
+   PRISM_LLM_EMBEDDING_MODEL, PRISM_LLM_MODEL_PATH, PRISM_LLM_API_KEY;
 2. the `[llm]` table of the nearest `Prism.toml` (searched upward from the
-   current directory): provider, base_url, model, model_path, api_key_env,
-   timeout, max_retries, default_confidence;
+   current directory): provider, base_url, model, embedding_model, model_path,
+   api_key_env, timeout, max_retries, default_confidence;
 3. the generic OpenAI variables OPENAI_BASE_URL / OPENAI_API_KEY.
 
 The API key itself never lives in Prism.toml: `api_key_env` names the
@@ -44,12 +44,12 @@ HOW_TO_CONFIGURE = (
 class LLMConfig:
     """Resolved LLM settings. The API key is kept private and never shown."""
 
-    __slots__ = ("provider", "base_url", "model", "model_path", "timeout", "max_retries",
+    __slots__ = ("provider", "base_url", "model", "embedding_model", "model_path", "timeout", "max_retries",
                  "default_confidence", "source", "_api_key")
 
     def __init__(self, provider=None, *, base_url=None, model=None, model_path=None, api_key=None,
                  timeout=DEFAULT_TIMEOUT, max_retries=DEFAULT_MAX_RETRIES, default_confidence=1.0,
-                 source="arguments"):
+                 source="arguments", embedding_model=None):
         if provider is None:
             provider = "local" if (model_path and not base_url and not api_key) else "openai"
         provider = str(provider).strip().lower()
@@ -58,6 +58,7 @@ class LLMConfig:
         self.provider = provider
         self.base_url = str(base_url) if base_url else None
         self.model = str(model) if model else None
+        self.embedding_model = str(embedding_model) if embedding_model else None
         self.model_path = str(model_path) if model_path else None
         self._api_key = str(api_key) if api_key else None
         self.timeout = _number("timeout", timeout, lo=0.0, strict=True)
@@ -108,8 +109,18 @@ def find_prism_toml(start=None):
     return None
 
 
+LLM_KEYS = frozenset({"provider", "base_url", "model", "embedding_model", "model_path", "api_key_env",
+                      "timeout", "max_retries", "default_confidence"})
+
+
+def read_llm_table(path):
+    """The `[llm]` table of the TOML file at `path` ({} when absent)."""
+    return read_table(path, "llm", LLM_KEYS)
+
+
 def read_table(path, name, known):
-    """The `[name]` table of the TOML file at `path` ({} when absent); keys outside `known` are refused."""
+    """The `[name]` table of the TOML file at `path` ({} when absent); keys outside `known`
+    are an error naming them (std/http reads `[http]` through this too)."""
     try:
         import tomllib
     except ModuleNotFoundError:           # Python 3.10
@@ -127,14 +138,9 @@ def read_table(path, name, known):
         raise PrismError(f"{path}: [{name}] must be a table")
     unknown = sorted(set(table) - set(known))
     if unknown:
-        raise PrismError(f"{path}: unknown [{name}] key(s): {', '.join(unknown)} (known: {', '.join(sorted(known))})")
+        raise PrismError(f"{path}: unknown [{name}] key(s): {', '.join(unknown)} "
+                         f"(known: {', '.join(sorted(known))})")
     return table
-
-
-def read_llm_table(path):
-    """The `[llm]` table of the TOML file at `path` ({} when absent)."""
-    return read_table(path, "llm", {"provider", "base_url", "model", "model_path", "api_key_env", "timeout",
-                                    "max_retries", "default_confidence"})
 
 
 def load_config(environ=None, cwd=None):
@@ -155,6 +161,7 @@ def load_config(environ=None, cwd=None):
     provider = pick("PRISM_LLM_PROVIDER", "provider")
     base_url = pick("PRISM_LLM_BASE_URL", "base_url", "OPENAI_BASE_URL")
     model = pick("PRISM_LLM_MODEL", "model")
+    embedding_model = pick("PRISM_LLM_EMBEDDING_MODEL", "embedding_model")
     model_path = pick("PRISM_LLM_MODEL_PATH", "model_path")
     api_key = env.get("PRISM_LLM_API_KEY")
     key_env = table.get("api_key_env")
@@ -165,7 +172,8 @@ def load_config(environ=None, cwd=None):
     if provider is None and not (base_url or api_key or model_path):
         raise PrismError(HOW_TO_CONFIGURE)
     return LLMConfig(
-        provider, base_url=base_url, model=model, model_path=model_path, api_key=api_key,
+        provider, base_url=base_url, model=model, embedding_model=embedding_model, model_path=model_path,
+        api_key=api_key,
         timeout=table.get("timeout", DEFAULT_TIMEOUT),
         max_retries=table.get("max_retries", DEFAULT_MAX_RETRIES),
         default_confidence=table.get("default_confidence", 1.0),

@@ -23,7 +23,8 @@ class Builtin:
     max_args: Optional[int]      # None: variadic
     result: Optional[T.Type]     # None: computed by `infer` from the arguments
     named: tuple = ()            # named arguments it accepts (`error(m, code: c)`)
-    module: str = "core"         # prism_runtime module: "core" (alias _rt) or "confidence" (_cf)
+    module: str = "core"         # prism_runtime module: "core" (alias _rt), "confidence" (_cf), or
+                                 # another (imported by name where used, see `runtime_source`)
     packed: bool = False         # takes its positional arguments as one tuple (variadic helpers)
 
 
@@ -49,6 +50,15 @@ BUILTINS: dict[str, Builtin] = {
     "assert": Builtin("b_assert", 1, 2, T.NULL),
     "sleep": Builtin("b_sleep", 1, 1, T.ANY),
     "Some": Builtin("b_some", 1, 1, None),
+    # std/core's Result values (prism_runtime/result.py); also patterns, below.
+    "Ok": Builtin("Ok", 1, 1, T.ANY, module="result"),
+    "Error": Builtin("Error", 1, 1, T.ANY, module="result"),
+    # std/test (prism_runtime/testing.py), run by `prism test`.
+    "test": Builtin("test", 2, 2, T.NULL, module="testing"),
+    "assert_eq": Builtin("assert_eq", 2, 3, T.NULL, module="testing"),
+    "assert_ne": Builtin("assert_ne", 2, 3, T.NULL, module="testing"),
+    "assert_near": Builtin("assert_near", 2, 4, T.NULL, module="testing"),
+    "mock_llm": Builtin("mock_llm", 1, 1, T.NULL, module="testing"),
 }
 
 # Built-in error kinds: `catch TimeoutError { }` (and `catch e: TimeoutError`) catches errors
@@ -63,13 +73,16 @@ ERROR_KINDS: dict[str, str] = {
 
 # Built-in macros, invoked `name!(args)`: the built-in function each stands for. (A user's
 # macro of the same name takes precedence; see transpiler/macros.py.)
-BUILTIN_MACROS: dict[str, str] = {"assert": "assert"}
+BUILTIN_MACROS: dict[str, str] = {"assert": "assert", "mock_llm": "mock_llm"}
+
+# Built-ins whose runtime function is a C-level call of a cimported runtime module.
+CIMPORTED_MODULES = ("core", "confidence")
 
 # Names that stand for a value: `nil` and `None` are null.
 CONSTANTS: dict[str, object] = {"nil": None, "None": None}
 
-# Constructor patterns `Some(v)` and how many argument patterns each takes.
-PATTERN_CONSTRUCTORS: dict[str, int] = {"Some": 1}
+# Constructor patterns `Some(v)`, `Ok(v)`, `Error(e)` and how many argument patterns each takes.
+PATTERN_CONSTRUCTORS: dict[str, int] = {"Some": 1, "Ok": 1, "Error": 1}
 
 # Runtime objects available everywhere without an import: name -> (module, attribute).
 RUNTIME_GLOBALS: dict[str, tuple[str, str]] = {
@@ -97,7 +110,20 @@ STD_MODULES: dict[str, str] = {
     "std/cache": "prism_runtime.cache",
     "std/log": "prism_runtime.log",
     "std/parallel": "prism_runtime.parallel",
+    "std/core": "prism_runtime.std_core",
+    "std/utils": "prism_runtime.std_utils",
+    "std/http": "prism_runtime.http",
+    "std/test": "prism_runtime.testing",
 }
+
+
+def runtime_source(name: str) -> tuple[str, str]:
+    """(Python module, attribute) that generated code imports as `_pr_NAME`: a runtime global,
+    or a built-in whose function lives outside the cimported modules."""
+    if name in RUNTIME_GLOBALS:
+        return RUNTIME_GLOBALS[name]
+    spec = BUILTINS[name]
+    return "prism_runtime." + spec.module, spec.runtime
 
 # Methods with a known result type on typed receivers: (receiver kind, method) -> result.
 # `None` means "same as the receiver's element" (array pop).

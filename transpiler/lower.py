@@ -24,7 +24,7 @@ from typing import Optional
 from transpiler import ast
 from transpiler import ir
 from transpiler import types as T
-from transpiler.builtins import RUNTIME_GLOBALS
+from transpiler.builtins import runtime_source
 from transpiler.modules import locate
 from transpiler.callgraph import DEPTH_PARAM, recursive_functions
 from transpiler.escape import ident
@@ -117,7 +117,7 @@ class Lowerer(CallableLowering, CallLowering, MatchLowering, ExprLowering):
         top_globals = sorted({s.py_name for s in self.res.module_scope.symbols if s.kind == "global"}
                              | set(self.state.temps))
         for name in sorted(self.used_runtime):
-            module, attr = RUNTIME_GLOBALS[name]
+            module, attr = runtime_source(name)
             imports.append(ir.PyImport("_pr_" + name, module, attr, 0))
         main = self.res.top_functions.get("main")
         # Names mangled away from keywords are also published under their Prism spelling,

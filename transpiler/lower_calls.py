@@ -17,7 +17,7 @@ from __future__ import annotations
 from transpiler import ast
 from transpiler import ir
 from transpiler import types as T
-from transpiler.builtins import BUILTINS
+from transpiler.builtins import BUILTINS, CIMPORTED_MODULES
 from transpiler.callgraph import DEPTH_PARAM, REC_PREFIX
 from transpiler.escape import ident, is_plain_attribute
 from transpiler.lower_expr import TENSOR_VIEW
@@ -132,6 +132,9 @@ class CallLowering:
             return ir.RtCall("_rt", "i_abs" if types[0].kind == "int" else "f_abs", [self.expr(args[0])])
         if name == "Some":                      # `Some(x)` is x
             return self.expr(args[0])
+        if spec.module not in CIMPORTED_MODULES:   # a Python-level function of another runtime module
+            named = [(a.name, self.boxed(a.value)) for a in e.args if a.name is not None]
+            return ir.Call(ir.Var(self.runtime_alias(name)), [self.boxed(a) for a in args], named)
         if spec.named:
             named = {a.name: self.boxed(a.value) for a in e.args if a.name is not None}
             return ir.Call(ir.Attr(ir.Var("_rtpy"), spec.runtime), [self.boxed(a) for a in args],

@@ -16,7 +16,7 @@ from __future__ import annotations
 from transpiler import ast
 from transpiler import ir
 from transpiler import types as T
-from transpiler.builtins import BUILTINS, CONSTANTS
+from transpiler.builtins import BUILTINS, CIMPORTED_MODULES, CONSTANTS
 from transpiler.callgraph import DEPTH_PARAM, REC_PREFIX
 from transpiler.escape import ident, is_plain_attribute
 from transpiler.infer import literal_number
@@ -203,6 +203,8 @@ class ExprLowering:
         sym = self.res.names[id(e)]
         if sym.kind == "builtin" and sym.name in CONSTANTS:
             return ir.Lit(CONSTANTS[sym.name])
+        if sym.kind == "builtin" and BUILTINS[sym.name].module not in CIMPORTED_MODULES:
+            return ir.Var(self.runtime_alias(sym.name))
         if sym.kind == "builtin":
             spec = BUILTINS[sym.name]
             module = "_rtpy" if spec.module == "core" else "_cfpy"

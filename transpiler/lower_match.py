@@ -10,6 +10,9 @@ one with block or statement arms runs as statements into a temporary.
                   and a > 0 else
            (e if _rt.match_eq(_cf.context_tag(_t), 'prod') and _cf.in_range(_t, 0.8, 1.0) ... else 0)))[1]
 
+`Some(v)` matches any value that is not null; `Ok(v)` / `Error(e)` a std/core `Result` of
+that variant, whose payload (`_rtio.variant_value`) the inner pattern matches.
+
 Choices: `~{lo, hi}` tests the subject's confidence when it carries one (a value
 with confidence below 1, an error), else a plain number itself (`_cf.in_range`);
 a context pattern's tag is a tagged value's context, an error's `context`, or
@@ -114,7 +117,12 @@ class MatchLowering:
             if pat.inner is not None:
                 parts.extend(self.pattern_test(pat.inner, subject, subject_type))
             return self.conjunction(parts), []
-        # constructor: Some(v) matches any value that is not null
-        test = ir.Un("not ", ir.Bin("is", ir.RtCall("_cf", "value_of", [subject]), ir.Lit(None)))
-        inner = self.pattern_test(pat.args[0], subject, subject_type)
+        if pat.name == "Some":       # any value that is not null, itself
+            test = ir.Un("not ", ir.Bin("is", ir.RtCall("_cf", "value_of", [subject]), ir.Lit(None)))
+            inner = self.pattern_test(pat.args[0], subject, subject_type)
+            return self.conjunction([test, inner[0], inner[1]]), []
+        # Ok(v) / Error(e): a Result of that variant (std/core), its payload matched by the inner pattern
+        test = ir.Call(ir.Attr(ir.Var("_rtio"), "is_variant"), [subject, ir.Lit(pat.name)])
+        payload = ir.Call(ir.Attr(ir.Var("_rtio"), "variant_value"), [subject])
+        inner = self.pattern_test(pat.args[0], payload, T.ANY)
         return self.conjunction([test, inner[0], inner[1]]), []

@@ -44,6 +44,7 @@ SCHEMA: dict = {
         "provider": ((str,), "a string"),
         "base_url": ((str,), "a string"),
         "model": ((str,), "a string"),
+        "embedding_model": ((str,), "a string"),
         "model_path": ((str,), "a string"),
         "api_key_env": ((str,), "a string"),
         "timeout": ((int, float), "a number"),
@@ -56,6 +57,14 @@ SCHEMA: dict = {
         "address": ((str,), "a string"),
         "workers": ((int,), "an integer"),
         "connect_timeout": ((int, float), "a number"),
+    },
+    # std/http (prism_runtime/http.py reads them; docs/stdlib.md).
+    "http": {
+        "timeout": ((int, float), "a number"),
+        "retries": ((int,), "an integer"),
+        "retry_backoff": ((int, float), "a number"),
+        "max_response_bytes": ((int,), "an integer"),
+        "max_connections": ((int,), "an integer"),
     },
 }
 

@@ -4,7 +4,8 @@ the functions marked `#[test]` / `#[benchmark]`, run them, and report.
 Talks to: `runner` (`load_module` through the import hook and the build
 cache, `prism_location` / `error_message` to map failures to `.prism`
 lines), `build` (`BuildOptions`; `profile=True` for Cython's profiling hooks),
-`prism_runtime.perf` (timing and baseline comparison), and `flameprof`
+`prism_runtime.perf` (timing and baseline comparison), `prism_runtime.testing`
+(tests registered by `test(..)`, LLM mocks per test), and `flameprof`
 (renders cProfile data as an SVG flame graph) for `prism profile --flamegraph`.
 """
 from __future__ import annotations
@@ -58,18 +59,21 @@ def _report(file: Path, what: str, exc: BaseException, prefix: str = "FAILED") -
 # ---------------------------------------------------------------- prism test
 
 def run_tests(files: list, opt_level: int = 0) -> int:
-    from prism_runtime.perf import call_sync
+    """Every `test("name", ..)` of each file (registered while it loads), then its `#[test]`
+    functions, each with its own LLM mocks (`prism_runtime.testing`)."""
+    from prism_runtime.testing import collecting, run_isolated
     options = BuildOptions(opt_level=opt_level)
     passed = failed = 0
     for file in files:
-        module = _load(file, options)
+        with collecting() as registered:
+            module = _load(file, options)
         if module is None:
             failed += 1
             continue
-        for name, fn in _marked(module, "test"):
+        for name, fn in registered + _marked(module, "test"):
             label = f"{file.stem}::{name}"
             try:
-                call_sync(fn)
+                run_isolated(fn)
             except KeyboardInterrupt:
                 raise
             except BaseException as exc:

@@ -22,6 +22,8 @@ from transpiler.structs import canonical_type_name
 # Runtime classes usable as annotations: values of these types are dynamic objects.
 RUNTIME_TYPE_NAMES = frozenset({"Cache", "LLMCache", "Context", "ContextPool", "TensorPool", "Metrics",
                                 "MemoryTracker", "PerfMonitor", "Promise", "Result", "Self", "Future"})
+# Types of the standard library's values (docs/stdlib.md): dynamic objects too.
+STD_TYPE_NAMES = frozenset({"Response", "Conversation", "Model", "Category", "Error", "json"})
 _ARRAY_NAMES = frozenset({"array", "Array", "List", "Vec"})
 
 
@@ -42,7 +44,8 @@ def resolve_type(texpr: ast.TypeExpr, types, generics=frozenset()) -> T.Type:
         return prim
     if name in types.structs:
         return T.struct_type(name)
-    if name in types.traits or name in generics or name in RUNTIME_TYPE_NAMES or name == "auto":
+    if name in types.traits or name in generics or name in RUNTIME_TYPE_NAMES or name in STD_TYPE_NAMES \
+            or name == "auto":
         return T.ANY
     raise CompileError(f"unknown type '{texpr.name}'", texpr.span)
 
