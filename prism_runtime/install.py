@@ -3,7 +3,8 @@
 cached build afterwards (keyed by source hash and compiler version, see
 `transpiler.build`).
 
-Talks to: `transpiler.build` (compiling), `transpiler.diagnostics`
+Talks to: `transpiler.cache_lookup` (a cached module is loaded without
+importing the compiler), `transpiler.build` (compiling), `transpiler.diagnostics`
 (rendering compile errors into the ImportError it raises); both come with the
 compiler (prism-lang), so where only prism-runtime is installed, importing a
 `.prism` file is an ImportError that says so. `prism run` uses
@@ -42,7 +43,7 @@ def set_options(options) -> None:
 
 
 def current_options():
-    from transpiler.build import BuildOptions
+    from transpiler.cache_lookup import BuildOptions
     if _options is not None:
         return _options
     level = os.environ.get("PRISM_OPT_LEVEL")
@@ -103,14 +104,31 @@ class PrismLoader(importlib.abc.Loader):
     def create_module(self, spec):
         source = self.source
         try:
-            from transpiler.build import InternalCompilerError, as_compile_error, build_module
-            from transpiler.diagnostics import CompileError, render
+            from transpiler.cache_lookup import lookup
         except ModuleNotFoundError as exc:
             if exc.name != "transpiler":
                 raise
             raise ImportError(f"{source}: compiling a .prism file on import needs the Prism compiler "
                               f"(pip install prism-lang); this environment has the runtime only",
                               name=spec.name, path=str(source)) from None
+        # A cache hit loads without importing the compiler (transpiler.cache_lookup).
+        cached = lookup(source, spec.name, current_options())
+        extension, warnings = (cached.extension, cached.warnings) if cached is not None else self._build(spec)
+        if warnings:
+            from transpiler.diagnostics import from_record, render
+            text = _read_text(source)
+            for warning in warnings:
+                warning = from_record(warning) if isinstance(warning, dict) else warning
+                print(render(warning, text, _display_path(source), "warning"), file=sys.stderr)
+        spec.origin = str(extension)        # becomes the module's __file__
+        self._extension_loader = importlib.machinery.ExtensionFileLoader(spec.name, spec.origin)
+        return self._extension_loader.create_module(spec)
+
+    def _build(self, spec):
+        """(extension, warnings) of a fresh build; a compile error becomes a PrismCompileFailure."""
+        from transpiler.build import InternalCompilerError, as_compile_error, build_module
+        from transpiler.diagnostics import CompileError, render
+        source = self.source
         try:
             result = build_module(source, spec.name, current_options())
         except CompileError as exc:
@@ -118,13 +136,7 @@ class PrismLoader(importlib.abc.Loader):
         except InternalCompilerError as exc:
             err = as_compile_error(exc, str(source))
             raise PrismCompileFailure(err, source, render(err, None, str(source))) from None
-        if result.warnings:
-            text = _read_text(source)
-            for warning in result.warnings:
-                print(render(warning, text, _display_path(source), "warning"), file=sys.stderr)
-        spec.origin = str(result.extension)        # becomes the module's __file__
-        self._extension_loader = importlib.machinery.ExtensionFileLoader(spec.name, spec.origin)
-        return self._extension_loader.create_module(spec)
+        return result.extension, result.warnings
 
     def exec_module(self, module):
         self._extension_loader.exec_module(module)

@@ -14,7 +14,6 @@ module, the `.pyx` it was built from and its typed stub (`.pyi`, stubs.py).
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import io
 import json
 import os
@@ -24,35 +23,12 @@ import subprocess
 import sys
 import sysconfig
 import tempfile
-from dataclasses import asdict, dataclass, field
-from functools import lru_cache
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
 
+from transpiler.cache_lookup import COMPILER_VERSION, BuildOptions, build_key, cache_root, compiler_fingerprint, \
+    entry_files, extension_suffix, lookup_key  # noqa: F401 (re-exported: BuildOptions, ...)
 from transpiler.diagnostics import CompileError, from_record, record
-
-COMPILER_VERSION = "0.1.0"
-
-
-@dataclass(frozen=True)
-class BuildOptions:
-    opt_level: int = 2
-    lto: bool = False
-    debug: bool = False
-    typed: bool = True
-    annotate: bool = False
-    profile_generate: Optional[str] = None   # directory for -fprofile-generate data
-    profile_use: Optional[str] = None        # directory holding profile data
-    extra_cflags: tuple = ()
-    profile: bool = False                    # Cython profiling hooks (cProfile sees Prism functions)
-    stack_guard: bool = True                 # recursive functions check the C stack (see callgraph)
-    verbose: bool = False
-
-    def key_fields(self) -> dict:
-        fields = asdict(self)
-        fields.pop("verbose")
-        fields.pop("annotate")
-        return fields
 
 
 @dataclass
@@ -72,43 +48,6 @@ class InternalCompilerError(Exception):
     """Generated code failed to compile: a compiler bug, reported as such."""
 
 
-def cache_root() -> Path:
-    root = os.environ.get("PRISM_CACHE_DIR")
-    return Path(root) if root else Path.home() / ".cache" / "prism"
-
-
-def extension_suffix() -> str:
-    return sysconfig.get_config_var("EXT_SUFFIX") or ".so"
-
-
-@lru_cache(maxsize=1)
-def compiler_fingerprint() -> str:
-    here = Path(__file__).resolve().parent
-    runtime = here.parent / "prism_runtime"
-    if not runtime.is_dir():
-        import prism_runtime
-        runtime = Path(prism_runtime.__file__).resolve().parent
-    from transpiler.render import templates_dir
-    digest = hashlib.sha256(COMPILER_VERSION.encode())
-    files = sorted(here.glob("*.py")) + sorted(here.glob("*.txt")) + sorted(templates_dir().glob("*.j2")) \
-        + sorted(runtime.glob("*.pxd"))
-    for path in files:
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
-    digest.update(sys.version.encode())
-    return digest.hexdigest()
-
-
-def build_key(source: bytes, source_path: Path, module_name: str, options: BuildOptions) -> str:
-    digest = hashlib.sha256()
-    for part in (compiler_fingerprint(), str(source_path.resolve()), module_name,
-                 json.dumps(options.key_fields(), sort_keys=True)):
-        digest.update(part.encode())
-        digest.update(b"\0")
-    digest.update(source)
-    return digest.hexdigest()[:32]
-
-
 def runtime_include_dir() -> Path:
     import prism_runtime
     return Path(prism_runtime.__file__).resolve().parent.parent
@@ -120,13 +59,11 @@ def build_module(source_path: Path, module_name: str, options: BuildOptions = Bu
     source = source_path.read_bytes()
     key = build_key(source, source_path, module_name, options)
     leaf = module_name.rpartition(".")[2]
-    out_dir = cache_root() / key[:2] / key
-    so_path = out_dir / (leaf + extension_suffix())
-    pyx_path = out_dir / (leaf + ".pyx")
-    if so_path.is_file() and not options.annotate:
-        meta = json.loads((out_dir / "meta.json").read_text()) if (out_dir / "meta.json").is_file() else {}
-        return BuildResult(so_path, pyx_path, True, [from_record(w) for w in meta.get("warnings", [])
-                                                     if isinstance(w, dict)])
+    so_path, pyx_path = entry_files(key, module_name)
+    out_dir = so_path.parent
+    cached = None if options.annotate else lookup_key(key, module_name)
+    if cached is not None:
+        return BuildResult(cached.extension, cached.pyx, True, [from_record(w) for w in cached.warnings])
 
     from transpiler.pipeline import transpile
     result = transpile(source, str(source_path), module_name, typed=options.typed, profile=options.profile,

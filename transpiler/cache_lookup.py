@@ -1,0 +1,158 @@
+"""Finding a finished build in the cache without the compiler: build options, build keys, entries.
+
+`prism run` of an unchanged program and the import hook look a module up here
+before anything else; this module imports only the standard library (no
+parser, no AST, no Cython, no Jinja), so a cache hit costs little more than
+`python -c "import mod"` of the same module (bench/bench_latency.py measures
+both in one run). `build` computes its keys and entry paths with the same
+functions, so a lookup and a build can never disagree about where a module is.
+
+    key   = SHA-256(compiler fingerprint, source path, module name, options, source bytes)
+    entry = CACHE_ROOT/key[:2]/key/{leaf}.cpython-3XX.so, {leaf}.pyx, {leaf}.pyi, meta.json
+
+`lookup` is the one place a cache hit is accepted: a check of the entry before
+it is loaded (a recorded checksum, say) belongs there.
+
+Talks to: `build` (builds on a miss; re-exports `BuildOptions`),
+`prism_runtime.install` (the hook asks `lookup` first), `project_build` (the
+compiler fingerprint for its no-op check), `runner` (`prism run`).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from importlib.machinery import EXTENSION_SUFFIXES
+from pathlib import Path
+from typing import Optional
+
+COMPILER_VERSION = "0.1.0"
+
+# Optimisation levels of the two profiles (cargo's convention): `prism run` and `prism test`
+# build for development (quick to compile), `prism run --release`, `prism build`, `prism bench`
+# and `prismc` for speed (docs/toolchain.md, Profiles).
+DEV_OPT_LEVEL = 0
+RELEASE_OPT_LEVEL = 3
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    opt_level: int = 2
+    lto: bool = False
+    debug: bool = False
+    typed: bool = True
+    annotate: bool = False
+    profile_generate: Optional[str] = None   # directory for -fprofile-generate data
+    profile_use: Optional[str] = None        # directory holding profile data
+    extra_cflags: tuple = ()
+    profile: bool = False                    # Cython profiling hooks (cProfile sees Prism functions)
+    stack_guard: bool = True                 # recursive functions check the C stack (see callgraph)
+    verbose: bool = False
+
+    def key_fields(self) -> dict:
+        fields = asdict(self)
+        fields.pop("verbose")
+        fields.pop("annotate")
+        return fields
+
+
+@dataclass
+class CachedBuild:
+    extension: Path            # the built module
+    pyx: Path                  # the generated Cython source beside it
+    warnings: list             # diagnostics.record() dicts of the compile warnings
+
+
+def cache_root() -> Path:
+    root = os.environ.get("PRISM_CACHE_DIR")
+    return Path(root) if root else Path.home() / ".cache" / "prism"
+
+
+def extension_suffix() -> str:
+    return EXTENSION_SUFFIXES[0]
+
+
+def templates_dir() -> Path:
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "templates", here.parent / "templates"):
+        if (candidate / "module.pyx.j2").is_file():
+            return candidate
+    raise FileNotFoundError("Prism templates not found next to the transpiler package")
+
+
+def _runtime_dir() -> Path:
+    runtime = Path(__file__).resolve().parent.parent / "prism_runtime"
+    if runtime.is_dir():
+        return runtime
+    import prism_runtime
+    return Path(prism_runtime.__file__).resolve().parent
+
+
+def fingerprint_files() -> list:
+    """What a build depends on besides its source: the compiler's modules, grammar and templates,
+    and the runtime's C interfaces (.pxd)."""
+    here = Path(__file__).resolve().parent
+    return sorted(here.glob("*.py")) + sorted(here.glob("*.txt")) + sorted(templates_dir().glob("*.j2")) \
+        + sorted(_runtime_dir().glob("*.pxd"))
+
+
+@lru_cache(maxsize=1)
+def compiler_fingerprint() -> str:
+    digest = hashlib.sha256(COMPILER_VERSION.encode())
+    for path in fingerprint_files():
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    digest.update(sys.version.encode())
+    return digest.hexdigest()
+
+
+def build_key(source: bytes, source_path: Path, module_name: str, options: BuildOptions) -> str:
+    digest = hashlib.sha256()
+    for part in (compiler_fingerprint(), str(Path(source_path).resolve()), module_name,
+                 json.dumps(options.key_fields(), sort_keys=True)):
+        digest.update(part.encode())
+        digest.update(b"\0")
+    digest.update(source)
+    return digest.hexdigest()[:32]
+
+
+def entry_dir(key: str) -> Path:
+    return cache_root() / key[:2] / key
+
+
+def entry_files(key: str, module_name: str) -> tuple:
+    """(extension, pyx) paths of the entry for `key`."""
+    leaf = module_name.rpartition(".")[2]
+    out_dir = entry_dir(key)
+    return out_dir / (leaf + extension_suffix()), out_dir / (leaf + ".pyx")
+
+
+def read_meta(out_dir: Path) -> dict:
+    try:
+        meta = json.loads((out_dir / "meta.json").read_text())
+    except (OSError, ValueError):
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
+def lookup_key(key: str, module_name: str) -> Optional[CachedBuild]:
+    """The finished entry for `key`, or None (never built, or still being built)."""
+    so_path, pyx_path = entry_files(key, module_name)
+    if not so_path.is_file():
+        return None
+    warnings = [w for w in read_meta(so_path.parent).get("warnings", []) if isinstance(w, dict)]
+    return CachedBuild(so_path, pyx_path, warnings)
+
+
+def lookup(source_path: Path, module_name: str, options: BuildOptions) -> Optional[CachedBuild]:
+    """The cached build of the .prism file at source_path with these options, or None."""
+    if options.annotate:
+        return None                 # the HTML annotation is written only by a fresh build
+    try:
+        source = Path(source_path).read_bytes()
+    except OSError:
+        return None
+    return lookup_key(build_key(source, Path(source_path), module_name, options), module_name)
