@@ -4,7 +4,8 @@ cached build afterwards (keyed by source hash and compiler version, see
 `transpiler.build`).
 
 Talks to: `transpiler.cache_lookup` (a cached module is loaded without
-importing the compiler), `transpiler.build` (compiling), `transpiler.diagnostics`
+importing the compiler), `transpiler.compile_server` (building, by the
+compile server when one runs), `transpiler.diagnostics`
 (rendering compile errors into the ImportError it raises); both come with the
 compiler (prism-lang), so where only prism-runtime is installed, importing a
 `.prism` file is an ImportError that says so. `prism run` uses
@@ -126,17 +127,20 @@ class PrismLoader(importlib.abc.Loader):
 
     def _build(self, spec):
         """(extension, warnings) of a fresh build; a compile error becomes a PrismCompileFailure."""
-        from transpiler.build import InternalCompilerError, as_compile_error, build_module
-        from transpiler.diagnostics import CompileError, render
+        from transpiler import compile_server
         source = self.source
         try:
-            result = build_module(source, spec.name, current_options())
-        except CompileError as exc:
-            raise PrismCompileFailure(exc, source, render(exc, _read_text(source), str(source))) from None
-        except InternalCompilerError as exc:
-            err = as_compile_error(exc, str(source))
-            raise PrismCompileFailure(err, source, render(err, None, str(source))) from None
-        return result.extension, result.warnings
+            return compile_server.build(source, spec.name, current_options())
+        except Exception as exc:
+            # Imported only now: with a compile server, a good build needs neither module.
+            from transpiler.build import InternalCompilerError, as_compile_error
+            from transpiler.diagnostics import CompileError, render
+            if isinstance(exc, CompileError):
+                raise PrismCompileFailure(exc, source, render(exc, _read_text(source), str(source))) from None
+            if isinstance(exc, InternalCompilerError):
+                err = as_compile_error(exc, str(source))
+                raise PrismCompileFailure(err, source, render(err, None, str(source))) from None
+            raise
 
     def exec_module(self, module):
         self._extension_loader.exec_module(module)

@@ -139,7 +139,19 @@ def c_compiler_command(c_path: Path, so_path: Path, options: BuildOptions) -> li
         source = c_path.name
         output = so_path.name if so_path.parent == c_path.parent else output
     flags += list(options.extra_cflags)
+    if _plain_development_build(options):
+        from transpiler.pch import precompiled_header
+        header = precompiled_header(cc, flags, includes)
+        if header is not None:
+            flags += ["-include", str(header)]
     return cc + flags + [f"-I{d}" for d in includes] + [source, "-o", output]
+
+
+def _plain_development_build(options: BuildOptions) -> bool:
+    """-O0 with no instrumentation: the builds a precompiled Python.h speeds up (pch.py)."""
+    return options.opt_level == 0 and not (options.debug or options.lto or options.profile
+                                           or options.profile_generate or options.profile_use
+                                           or options.extra_cflags)
 
 
 def compile_c(c_path: Path, so_path: Path, options: BuildOptions) -> None:
