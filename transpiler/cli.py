@@ -174,6 +174,22 @@ def run_cmd(file, release, opt_level, untyped):
     sys.exit(runner.run_file(file, BuildOptions(opt_level=run_opt_level(release, opt_level), typed=not untyped)))
 
 
+@prism_main.command("repl")
+@click.option("--load", "load", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Run FILE's top level first (its `main` is not called); its names stay in the session.")
+@click.option("--release", is_flag=True, help=f"Compile inputs with the release profile (-O{RELEASE_OPT_LEVEL}).")
+@click.option("-O", "opt_level", type=click.IntRange(0, 3), default=None,
+              help=f"C optimisation level of the inputs [default: {DEV_OPT_LEVEL}, the development profile].")
+def repl_cmd(load, release, opt_level):
+    """Interactive session: type statements and expressions, see their values (`prism` alone starts it).
+
+    Each input is compiled (development profile) and run at once; bindings,
+    functions and structs stay for the rest of the session. :help inside.
+    """
+    from transpiler.repl import start_repl
+    sys.exit(start_repl(load, BuildOptions(opt_level=run_opt_level(release, opt_level))))
+
+
 @prism_main.command("check")
 @click.argument("file", type=click.Path(path_type=Path))
 def check_cmd(file):
