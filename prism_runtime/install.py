@@ -105,7 +105,7 @@ class PrismLoader(importlib.abc.Loader):
     def create_module(self, spec):
         source = self.source
         try:
-            from transpiler.cache_lookup import lookup
+            from transpiler.cache_lookup import load_shared_utility, lookup
         except ModuleNotFoundError as exc:
             if exc.name != "transpiler":
                 raise
@@ -113,20 +113,19 @@ class PrismLoader(importlib.abc.Loader):
                               f"(pip install prism-lang); this environment has the runtime only",
                               name=spec.name, path=str(source)) from None
         # A cache hit loads without importing the compiler (transpiler.cache_lookup).
-        cached = lookup(source, spec.name, current_options())
-        extension, warnings = (cached.extension, cached.warnings) if cached is not None else self._build(spec)
-        if warnings:
+        built = lookup(source, spec.name, current_options()) or self._build(spec)
+        if built.warnings:
             from transpiler.diagnostics import from_record, render
             text = _read_text(source)
-            for warning in warnings:
-                warning = from_record(warning) if isinstance(warning, dict) else warning
-                print(render(warning, text, _display_path(source), "warning"), file=sys.stderr)
-        spec.origin = str(extension)        # becomes the module's __file__
+            for warning in built.warnings:
+                print(render(from_record(warning), text, _display_path(source), "warning"), file=sys.stderr)
+        load_shared_utility(built.shared_utility)
+        spec.origin = str(built.extension)  # becomes the module's __file__
         self._extension_loader = importlib.machinery.ExtensionFileLoader(spec.name, spec.origin)
         return self._extension_loader.create_module(spec)
 
     def _build(self, spec):
-        """(extension, warnings) of a fresh build; a compile error becomes a PrismCompileFailure."""
+        """A fresh build (transpiler.cache_lookup.CachedBuild); a compile error becomes a PrismCompileFailure."""
         from transpiler import compile_server
         source = self.source
         try:

@@ -25,6 +25,7 @@ import sysconfig
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Optional
 
 from transpiler.cache_lookup import COMPILER_VERSION, BuildOptions, build_key, cache_root, compiler_fingerprint, \
     entry_files, extension_suffix, lookup_key  # noqa: F401 (re-exported: BuildOptions, ...)
@@ -37,6 +38,7 @@ class BuildResult:
     pyx: Path                  # the generated Cython source it was built from
     cached: bool
     warnings: list = field(default_factory=list)
+    shared_utility: Optional[list] = None   # [module name, path] of the shared utility module it imports
 
     @property
     def stub(self) -> Path:
@@ -63,7 +65,8 @@ def build_module(source_path: Path, module_name: str, options: BuildOptions = Bu
     out_dir = so_path.parent
     cached = None if options.annotate else lookup_key(key, module_name)
     if cached is not None:
-        return BuildResult(cached.extension, cached.pyx, True, [from_record(w) for w in cached.warnings])
+        return BuildResult(cached.extension, cached.pyx, True, [from_record(w) for w in cached.warnings],
+                           cached.shared_utility)
 
     from transpiler.pipeline import transpile
     result = transpile(source, str(source_path), module_name, typed=options.typed, profile=options.profile,
@@ -74,11 +77,13 @@ def build_module(source_path: Path, module_name: str, options: BuildOptions = Bu
         work_pyx = work / (leaf + ".pyx")
         work_pyx.write_text(result.pyx, encoding="utf-8")
         work_pyx.with_suffix(".pyi").write_text(result.pyi, encoding="utf-8")
-        c_path = cythonize_file(work_pyx, module_name, options.annotate)
+        shared = _shared_utility(options)
+        c_path = cythonize_file(work_pyx, module_name, options.annotate, shared[0] if shared else None)
         compile_c(c_path, work / so_path.name, options)
         warnings = [record(w) for w in result.warnings]
+        shared = [shared[0], str(shared[1])] if shared else None
         (work / "meta.json").write_text(json.dumps({"source": str(source_path), "module": module_name,
-                                                    "warnings": warnings}))
+                                                    "warnings": warnings, "shared_utility": shared}))
         try:
             os.replace(work, out_dir)
         except OSError:
@@ -87,17 +92,25 @@ def build_module(source_path: Path, module_name: str, options: BuildOptions = Bu
     finally:
         if work.exists():
             shutil.rmtree(work, ignore_errors=True)
-    return BuildResult(so_path, pyx_path, False, list(result.warnings))
+    return BuildResult(so_path, pyx_path, False, list(result.warnings), shared)
 
 
-def cythonize_file(pyx_path: Path, module_name: str, annotate: bool = False) -> Path:
+def _shared_utility(options: BuildOptions):
+    """(name, path) of the shared utility module this build uses, or None (self-contained)."""
+    if not options.shared_utility or options.annotate or options.profile:
+        return None
+    from transpiler.shared_utility import shared_module
+    return shared_module(tuple(c_compiler()))
+
+
+def cythonize_file(pyx_path: Path, module_name: str, annotate: bool = False, shared_utility=None) -> Path:
     from Cython.Compiler import Errors
     from Cython.Compiler.Main import CompilationOptions, compile_single, default_options
 
     c_path = pyx_path.with_suffix(".c")
     options = CompilationOptions(default_options, include_path=[str(runtime_include_dir())],
                                  output_file=str(c_path), language_level=3, annotate=annotate,
-                                 quiet=True)
+                                 quiet=True, shared_utility_qualified_name=shared_utility)
     Errors.init_thread()
     chatter = io.StringIO()       # Cython's warnings about generated code are ours, not the user's
     try:
@@ -114,8 +127,12 @@ def cythonize_file(pyx_path: Path, module_name: str, annotate: bool = False) -> 
     return c_path
 
 
+def c_compiler() -> list:
+    return shlex.split(os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc")
+
+
 def c_compiler_command(c_path: Path, so_path: Path, options: BuildOptions) -> list:
-    cc = shlex.split(os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc")
+    cc = c_compiler()
     includes = [sysconfig.get_paths()["include"], str(runtime_include_dir())]
     flags = [f"-O{options.opt_level}", "-fPIC", "-shared", "-DNDEBUG", "-fno-strict-aliasing",
              "-Wno-unused-function", "-Wno-unused-variable", "-Wno-unreachable-code"]

@@ -50,6 +50,7 @@ class BuildOptions:
     extra_cflags: tuple = ()
     profile: bool = False                    # Cython profiling hooks (cProfile sees Prism functions)
     stack_guard: bool = True                 # recursive functions check the C stack (see callgraph)
+    shared_utility: bool = False             # Cython's helpers in one shared module (shared_utility.py)
     verbose: bool = False
 
     def key_fields(self) -> dict:
@@ -59,11 +60,18 @@ class BuildOptions:
         return fields
 
 
+def run_options(opt_level: int, typed: bool = True) -> BuildOptions:
+    """Options of `prism run`, `prism test` and the REPL: at the development level, Cython's
+    helpers come from one shared module instead of being compiled into every module."""
+    return BuildOptions(opt_level=opt_level, typed=typed, shared_utility=opt_level == DEV_OPT_LEVEL)
+
+
 @dataclass
 class CachedBuild:
     extension: Path            # the built module
     pyx: Path                  # the generated Cython source beside it
     warnings: list             # diagnostics.record() dicts of the compile warnings
+    shared_utility: Optional[list] = None   # [module name, path] the module imports (shared_utility.py)
 
 
 def cache_root() -> Path:
@@ -143,8 +151,21 @@ def lookup_key(key: str, module_name: str) -> Optional[CachedBuild]:
     so_path, pyx_path = entry_files(key, module_name)
     if not so_path.is_file():
         return None
-    warnings = [w for w in read_meta(so_path.parent).get("warnings", []) if isinstance(w, dict)]
-    return CachedBuild(so_path, pyx_path, warnings)
+    meta = read_meta(so_path.parent)
+    warnings = [w for w in meta.get("warnings", []) if isinstance(w, dict)]
+    return CachedBuild(so_path, pyx_path, warnings, meta.get("shared_utility"))
+
+
+def load_shared_utility(shared: Optional[list]) -> None:
+    """Put the shared utility module a development build imports into sys.modules (it lives in
+    the build cache, not on sys.path)."""
+    if not shared or shared[0] in sys.modules:
+        return
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(shared[0], shared[1])
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    sys.modules[shared[0]] = module
 
 
 def lookup(source_path: Path, module_name: str, options: BuildOptions) -> Optional[CachedBuild]:

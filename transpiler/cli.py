@@ -15,7 +15,7 @@ import click
 
 from transpiler.build import BuildOptions, InternalCompilerError, as_compile_error, build_module, \
     extension_suffix, write_if_changed, write_text_if_changed
-from transpiler.cache_lookup import DEV_OPT_LEVEL, RELEASE_OPT_LEVEL
+from transpiler.cache_lookup import DEV_OPT_LEVEL, RELEASE_OPT_LEVEL, run_options
 from transpiler.diagnostics import CompileError, render
 from transpiler.launcher import run_opt_level
 
@@ -171,7 +171,7 @@ def run_cmd(file, release, opt_level, untyped):
         from transpiler.project import project_main_file
         file = project_main_file(Path.cwd())
     _check_file(file)
-    sys.exit(runner.run_file(file, BuildOptions(opt_level=run_opt_level(release, opt_level), typed=not untyped)))
+    sys.exit(runner.run_file(file, run_options(run_opt_level(release, opt_level), typed=not untyped)))
 
 
 @prism_main.command("repl")
@@ -187,7 +187,7 @@ def repl_cmd(load, release, opt_level):
     functions and structs stay for the rest of the session. :help inside.
     """
     from transpiler.repl import start_repl
-    sys.exit(start_repl(load, BuildOptions(opt_level=run_opt_level(release, opt_level))))
+    sys.exit(start_repl(load, run_options(run_opt_level(release, opt_level))))
 
 
 @prism_main.command("check")

@@ -39,7 +39,7 @@ import tempfile
 from pathlib import Path
 from typing import Optional
 
-from transpiler.cache_lookup import BuildOptions, cache_root, compiler_fingerprint
+from transpiler.cache_lookup import BuildOptions, CachedBuild, cache_root, compiler_fingerprint
 
 DEFAULT_IDLE_SECONDS = 900
 
@@ -76,19 +76,20 @@ def socket_path() -> Optional[Path]:
 
 # ---------------------------------------------------------------- client
 
-def build(source_path: Path, module_name: str, options: BuildOptions):
-    """(extension path, warnings) of a build of source_path, by the server when one runs, else
-    in this process (starting a server for the next build). Raises what `build.build_module`
+def build(source_path: Path, module_name: str, options: BuildOptions) -> CachedBuild:
+    """The build of source_path, by the server when one runs, else in this process (starting a
+    server for the next build); its warnings as records. Raises what `build.build_module`
     raises: CompileError or InternalCompilerError."""
     if enabled() and not options.annotate and not options.verbose:
         reply = _ask(source_path, module_name, options)
         if reply is not None:
             return _result(reply, source_path)
     from transpiler.build import build_module
+    from transpiler.diagnostics import record
     result = build_module(source_path, module_name, options)
     if enabled():
         start_in_background()
-    return result.extension, result.warnings
+    return CachedBuild(result.extension, result.pyx, [record(w) for w in result.warnings], result.shared_utility)
 
 
 def _ask(source_path: Path, module_name: str, options: BuildOptions) -> Optional[dict]:
@@ -122,7 +123,8 @@ def _read_line(conn: socket.socket) -> bytes:
 def _result(reply: dict, source_path: Path):
     status = reply.get("status")
     if status == "ok":
-        return Path(reply["extension"]), reply.get("warnings", [])
+        return CachedBuild(Path(reply["extension"]), Path(reply["pyx"]), reply.get("warnings", []),
+                           reply.get("shared_utility"))
     from transpiler.build import InternalCompilerError
     if status == "compile_error":
         from transpiler.diagnostics import from_record
@@ -178,8 +180,8 @@ def _serve_one(conn: socket.socket) -> None:
         os.environ.pop("CC", None)
     try:
         result = build_module(Path(request["source"]), request["module"], options)
-        reply = {"status": "ok", "extension": str(result.extension),
-                 "warnings": [w if isinstance(w, dict) else record(w) for w in result.warnings]}
+        reply = {"status": "ok", "extension": str(result.extension), "pyx": str(result.pyx),
+                 "warnings": [record(w) for w in result.warnings], "shared_utility": result.shared_utility}
     except CompileError as exc:
         reply = {"status": "compile_error", "error": record(exc), "path": exc.path}
     except InternalCompilerError as exc:

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Optional
 
-from transpiler.cache_lookup import DEV_OPT_LEVEL, RELEASE_OPT_LEVEL, BuildOptions
+from transpiler.cache_lookup import DEV_OPT_LEVEL, RELEASE_OPT_LEVEL, run_options
 
 
 def run_opt_level(release: bool, opt_level: Optional[int]) -> int:
@@ -47,7 +47,7 @@ def parse_run_args(args: list):
             file = Path(arg)
     if file is None or not file.is_file():
         return None
-    return file, BuildOptions(opt_level=run_opt_level(release, opt_level), typed=not untyped)
+    return file, run_options(run_opt_level(release, opt_level), typed=not untyped)
 
 
 def main(argv: Optional[list] = None) -> None:

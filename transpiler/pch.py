@@ -30,7 +30,7 @@ from transpiler.cache_lookup import cache_root
 HEADER = "#define PY_SSIZE_T_CLEAN\n#include \"Python.h\"\n"
 
 
-def _compiler_identity(cc: list) -> str:
+def compiler_identity(cc: list) -> str:
     exe = shutil.which(cc[0])
     if exe is None:
         return ""
@@ -50,7 +50,7 @@ def _python_header_identity(includes: list) -> str:
 def precompiled_header(cc: list, flags: list, includes: list) -> Optional[Path]:
     """The header to pass as `-include` (its `.gch` beside it), built on first use; None when the
     compiler is unknown or cannot precompile it."""
-    identity = _compiler_identity(cc)
+    identity = compiler_identity(cc)
     if not identity:
         return None
     digest = hashlib.sha256("\0".join([identity, _python_header_identity(includes), *cc, *flags,

@@ -59,7 +59,8 @@ def _report(file: Path, what: str, exc: BaseException, prefix: str = "FAILED") -
 
 def run_tests(files: list, opt_level: int = 0) -> int:
     from prism_runtime.perf import call_sync
-    options = BuildOptions(opt_level=opt_level)
+    from transpiler.cache_lookup import run_options
+    options = run_options(opt_level)
     passed = failed = 0
     for file in files:
         module = _load(file, options)

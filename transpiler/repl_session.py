@@ -36,7 +36,7 @@ from typing import Optional
 
 from transpiler import ast
 from transpiler.build import BuildOptions, InternalCompilerError, as_compile_error, build_module
-from transpiler.cache_lookup import DEV_OPT_LEVEL
+from transpiler.cache_lookup import DEV_OPT_LEVEL, load_shared_utility, run_options
 from transpiler.diagnostics import CompileError, render
 from transpiler.escape import ident
 from transpiler.parser import parse_module
@@ -85,7 +85,7 @@ def _statement_text(source: str, span: ast.Span) -> str:
 
 class Session:
     def __init__(self, options: Optional[BuildOptions] = None):
-        self.options = options or BuildOptions(opt_level=DEV_OPT_LEVEL)
+        self.options = options or run_options(DEV_OPT_LEVEL)
         self.directory = Path(tempfile.mkdtemp(prefix="prism-repl-"))
         self.counter = 0
         self.owners: dict = {}          # Prism name -> module name of the input that last bound it
@@ -171,6 +171,7 @@ class Session:
         for warning in warnings:
             print(warning, file=sys.stderr)
         try:
+            load_shared_utility(result.shared_utility)
             module = self._run(name, result.extension)
         except BaseException as exc:  # an uncaught Prism error (or Ctrl-C) in the input
             if isinstance(exc, SystemExit):
