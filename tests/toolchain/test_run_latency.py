@@ -10,6 +10,7 @@ Talks to: `transpiler.launcher`, `transpiler.cache_lookup`, `transpiler.compile_
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -106,6 +107,11 @@ def test_release_and_development_builds_are_separate_entries(tmp_path):
     assert dev.stdout == release.stdout == "square: 49\n0.9\n"
     entries = [p for p in cache.glob("*/*") if p.is_dir() and len(p.name) == 32]
     assert len(entries) == 2
+    # The development build imports Cython's helpers from the shared module; the release one is whole.
+    shared = sorted(json.loads((e / "meta.json").read_text()).get("shared_utility") is not None for e in entries)
+    assert shared == [False, True]
+    dev_c, release_c = sorted((next(e.glob("*.c")) for e in entries), key=lambda c: c.stat().st_size)
+    assert "prism_cyutility_" in dev_c.read_text() and "prism_cyutility_" not in release_c.read_text()
 
 
 def test_precompiled_header_only_for_plain_development_builds(tmp_path, monkeypatch):
