@@ -152,8 +152,11 @@ def lookup_key(key: str, module_name: str) -> Optional[CachedBuild]:
     if not so_path.is_file():
         return None
     meta = read_meta(so_path.parent)
+    shared = meta.get("shared_utility")
+    if shared and not Path(shared[1]).is_file():
+        return None                 # the shared utility module it needs is gone: build it again
     warnings = [w for w in meta.get("warnings", []) if isinstance(w, dict)]
-    return CachedBuild(so_path, pyx_path, warnings, meta.get("shared_utility"))
+    return CachedBuild(so_path, pyx_path, warnings, shared)
 
 
 def load_shared_utility(shared: Optional[list]) -> None:

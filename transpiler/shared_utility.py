@@ -27,7 +27,6 @@ import subprocess
 import sys
 import sysconfig
 import tempfile
-from functools import lru_cache
 from pathlib import Path
 from typing import Optional
 
@@ -37,7 +36,6 @@ from transpiler.pch import compiler_identity
 SHARED_CFLAGS = ["-O1", "-fPIC", "-shared", "-DNDEBUG", "-fno-strict-aliasing", "-Wno-unused-function"]
 
 
-@lru_cache(maxsize=4)
 def shared_module(cc: tuple) -> Optional[tuple]:
     """(module name, path of the built module) of the shared utility module for this Cython and
     C compiler, built on first use; None when it cannot be built (builds then stay self-contained)."""
