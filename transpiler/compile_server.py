@@ -3,11 +3,12 @@
 A build in a fresh process spends most of its time getting ready: importing
 the compiler's passes and Jinja (~0.3 s), and importing Cython, building its
 scanner tables and builtin scope (~1 s), before it looks at the program. The
-first build of an edit-run session (a cache miss in `prism run`, the import
-hook, `prism test`) therefore starts this server in the background, the way
-Gradle and the Kotlin compiler keep a daemon; later misses send the server a
-request and only wait for the work itself: the passes, Cython and the C
-compiler (docs/toolchain.md, "The compile server"; bench/bench_latency.py).
+first cache miss of a `prism run`, `prism test` or `prism bench` session therefore
+starts this server in the background, the way Gradle and the Kotlin compiler
+keep a daemon (a Python program's `import` of a .prism file uses a running
+server but never starts one); later misses send the server a request and only
+wait for the work itself: the passes, Cython and the C compiler
+(docs/toolchain.md, "Fast paths of `prism run`"; bench/bench_latency.py).
 
 - One server per (cache root, compiler fingerprint, Python): its socket's name
   is a hash of the three, so a changed compiler gets a new server and the old
@@ -42,6 +43,13 @@ from typing import Optional
 from transpiler.cache_lookup import BuildOptions, CachedBuild, cache_root, compiler_fingerprint
 
 DEFAULT_IDLE_SECONDS = 900
+_may_start = False              # only the `prism` commands start a server, never a plain `import`
+
+
+def allow_starting() -> None:
+    """Let a build in this process start a server (`prism run`, `prism test`: an edit-run loop)."""
+    global _may_start
+    _may_start = True
 
 
 def enabled() -> bool:
@@ -87,7 +95,7 @@ def build(source_path: Path, module_name: str, options: BuildOptions) -> CachedB
     from transpiler.build import build_module
     from transpiler.diagnostics import record
     result = build_module(source_path, module_name, options)
-    if enabled():
+    if enabled() and _may_start:
         start_in_background()
     return CachedBuild(result.extension, result.pyx, [record(w) for w in result.warnings], result.shared_utility)
 

@@ -89,6 +89,8 @@ def error_message(exc: BaseException) -> str:
 def load_module(path: Path, options):
     """Import the .prism file at path (compiling it and its Prism imports)."""
     import prism_runtime.install as hook
+    from transpiler import compile_server
+    compile_server.allow_starting()     # a `prism` command: a miss may start the compile server
     hook.set_options(options)
     hook.install()
     directory = str(path.resolve().parent)
