@@ -3,7 +3,9 @@
 cached build afterwards (keyed by source hash and compiler version, see
 `transpiler.build`).
 
-Talks to: `transpiler.build` (compiling), `transpiler.diagnostics`
+Talks to: `transpiler.cache_lookup` (a cached module is loaded without
+importing the compiler), `transpiler.compile_server` (building, by the
+compile server when one runs), `transpiler.diagnostics`
 (rendering compile errors into the ImportError it raises); both come with the
 compiler (prism-lang), so where only prism-runtime is installed, importing a
 `.prism` file is an ImportError that says so. `prism run` uses
@@ -42,7 +44,7 @@ def set_options(options) -> None:
 
 
 def current_options():
-    from transpiler.build import BuildOptions
+    from transpiler.cache_lookup import BuildOptions
     if _options is not None:
         return _options
     level = os.environ.get("PRISM_OPT_LEVEL")
@@ -103,28 +105,41 @@ class PrismLoader(importlib.abc.Loader):
     def create_module(self, spec):
         source = self.source
         try:
-            from transpiler.build import InternalCompilerError, as_compile_error, build_module
-            from transpiler.diagnostics import CompileError, render
+            from transpiler.cache_lookup import load_shared_utility, lookup
         except ModuleNotFoundError as exc:
             if exc.name != "transpiler":
                 raise
             raise ImportError(f"{source}: compiling a .prism file on import needs the Prism compiler "
                               f"(pip install prism-lang); this environment has the runtime only",
                               name=spec.name, path=str(source)) from None
-        try:
-            result = build_module(source, spec.name, current_options())
-        except CompileError as exc:
-            raise PrismCompileFailure(exc, source, render(exc, _read_text(source), str(source))) from None
-        except InternalCompilerError as exc:
-            err = as_compile_error(exc, str(source))
-            raise PrismCompileFailure(err, source, render(err, None, str(source))) from None
-        if result.warnings:
+        # A cache hit loads without importing the compiler (transpiler.cache_lookup).
+        built = lookup(source, spec.name, current_options()) or self._build(spec)
+        if built.warnings:
+            from transpiler.diagnostics import from_record, render
             text = _read_text(source)
-            for warning in result.warnings:
-                print(render(warning, text, _display_path(source), "warning"), file=sys.stderr)
-        spec.origin = str(result.extension)        # becomes the module's __file__
+            for warning in built.warnings:
+                print(render(from_record(warning), text, _display_path(source), "warning"), file=sys.stderr)
+        load_shared_utility(built.shared_utility)
+        spec.origin = str(built.extension)  # becomes the module's __file__
         self._extension_loader = importlib.machinery.ExtensionFileLoader(spec.name, spec.origin)
         return self._extension_loader.create_module(spec)
+
+    def _build(self, spec):
+        """A fresh build (transpiler.cache_lookup.CachedBuild); a compile error becomes a PrismCompileFailure."""
+        from transpiler import compile_server
+        source = self.source
+        try:
+            return compile_server.build(source, spec.name, current_options())
+        except Exception as exc:
+            # Imported only now: with a compile server, a good build needs neither module.
+            from transpiler.build import InternalCompilerError, as_compile_error
+            from transpiler.diagnostics import CompileError, render
+            if isinstance(exc, CompileError):
+                raise PrismCompileFailure(exc, source, render(exc, _read_text(source), str(source))) from None
+            if isinstance(exc, InternalCompilerError):
+                err = as_compile_error(exc, str(source))
+                raise PrismCompileFailure(err, source, render(err, None, str(source))) from None
+            raise
 
     def exec_module(self, module):
         self._extension_loader.exec_module(module)

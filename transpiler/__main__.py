@@ -1,4 +1,4 @@
 """`python -m transpiler ...` is the `prism` command."""
-from transpiler.cli import prism_main
+from transpiler.launcher import main
 
-prism_main(prog_name="prism")
+main()

@@ -14,9 +14,7 @@ module, the `.pyx` it was built from and its typed stub (`.pyi`, stubs.py).
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import io
-import json
 import os
 import shlex
 import shutil
@@ -24,37 +22,14 @@ import subprocess
 import sys
 import sysconfig
 import tempfile
-from dataclasses import asdict, dataclass, field
-from functools import lru_cache
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
 from transpiler import build_cache
-from transpiler.build_cache import cache_root
+from transpiler.cache_lookup import COMPILER_VERSION, BuildOptions, build_key, cache_root, compiler_fingerprint, \
+    entry_files, extension_suffix, lookup_key  # noqa: F401 (re-exported: BuildOptions, ...)
 from transpiler.diagnostics import CompileError, from_record, record
-
-COMPILER_VERSION = "0.1.0"
-
-
-@dataclass(frozen=True)
-class BuildOptions:
-    opt_level: int = 2
-    lto: bool = False
-    debug: bool = False
-    typed: bool = True
-    annotate: bool = False
-    profile_generate: Optional[str] = None   # directory for -fprofile-generate data
-    profile_use: Optional[str] = None        # directory holding profile data
-    extra_cflags: tuple = ()
-    profile: bool = False                    # Cython profiling hooks (cProfile sees Prism functions)
-    stack_guard: bool = True                 # recursive functions check the C stack (see callgraph)
-    verbose: bool = False
-
-    def key_fields(self) -> dict:
-        fields = asdict(self)
-        fields.pop("verbose")
-        fields.pop("annotate")
-        return fields
 
 
 @dataclass
@@ -63,6 +38,7 @@ class BuildResult:
     pyx: Path                  # the generated Cython source it was built from
     cached: bool
     warnings: list = field(default_factory=list)
+    shared_utility: Optional[list] = None   # [module name, path] of the shared utility module it imports
 
     @property
     def stub(self) -> Path:
@@ -72,38 +48,6 @@ class BuildResult:
 
 class InternalCompilerError(Exception):
     """Generated code failed to compile: a compiler bug, reported as such."""
-
-
-def extension_suffix() -> str:
-    return sysconfig.get_config_var("EXT_SUFFIX") or ".so"
-
-
-@lru_cache(maxsize=1)
-def compiler_fingerprint() -> str:
-    here = Path(__file__).resolve().parent
-    runtime = here.parent / "prism_runtime"
-    if not runtime.is_dir():
-        import prism_runtime
-        runtime = Path(prism_runtime.__file__).resolve().parent
-    from transpiler.render import templates_dir
-    digest = hashlib.sha256(COMPILER_VERSION.encode())
-    files = sorted(here.glob("*.py")) + sorted(here.glob("*.txt")) + sorted(templates_dir().glob("*.j2")) \
-        + sorted(runtime.glob("*.pxd"))
-    for path in files:
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
-    digest.update(sys.version.encode())
-    return digest.hexdigest()
-
-
-def build_key(source: bytes, source_path: Path, module_name: str, options: BuildOptions) -> str:
-    digest = hashlib.sha256()
-    for part in (compiler_fingerprint(), str(source_path.resolve()), module_name,
-                 json.dumps(options.key_fields(), sort_keys=True)):
-        digest.update(part.encode())
-        digest.update(b"\0")
-    digest.update(source)
-    return digest.hexdigest()[:32]
 
 
 def runtime_include_dir() -> Path:
@@ -117,17 +61,19 @@ def build_module(source_path: Path, module_name: str, options: BuildOptions = Bu
     source = source_path.read_bytes()
     key = build_key(source, source_path, module_name, options)
     leaf = module_name.rpartition(".")[2]
-    root = build_cache.prepare_root(cache_root(), source_path.parent)
-    out_dir = root / key[:2] / key
-    so_path = out_dir / (leaf + extension_suffix())
-    pyx_path = out_dir / (leaf + ".pyx")
+    build_cache.prepare_root(cache_root(), source_path.parent)
+    so_path, pyx_path = entry_files(key, module_name)
+    out_dir = so_path.parent
     if out_dir.is_dir() and not options.annotate:
         problem = build_cache.damage(out_dir, so_path.name)
         if problem is None:
-            warnings = build_cache.read_meta(out_dir).get("warnings", [])
-            return BuildResult(so_path, pyx_path, True, [from_record(w) for w in warnings if isinstance(w, dict)])
-        build_cache.report_damage(out_dir, problem)
-        build_cache.discard(out_dir)
+            cached = lookup_key(key, module_name, verify=False)
+            if cached is not None:
+                return BuildResult(cached.extension, cached.pyx, True, [from_record(w) for w in cached.warnings],
+                                   cached.shared_utility)
+        else:
+            build_cache.report_damage(out_dir, problem)
+            build_cache.discard(out_dir)
 
     from transpiler.pipeline import transpile
     result = transpile(source, str(source_path), module_name, typed=options.typed, profile=options.profile,
@@ -138,16 +84,18 @@ def build_module(source_path: Path, module_name: str, options: BuildOptions = Bu
         work_pyx = work / (leaf + ".pyx")
         work_pyx.write_text(result.pyx, encoding="utf-8")
         work_pyx.with_suffix(".pyi").write_text(result.pyi, encoding="utf-8")
-        c_path = cythonize_file(work_pyx, module_name, options.annotate)
+        shared = _shared_utility(options)
+        c_path = cythonize_file(work_pyx, module_name, options.annotate, shared[0] if shared else None)
         compile_c(c_path, work / so_path.name, options)
         warnings = [record(w) for w in result.warnings]
+        shared = [shared[0], str(shared[1])] if shared else None
         build_cache.seal(work, work / so_path.name, {"source": str(source_path), "module": module_name,
-                                                     "warnings": warnings})
+                                                     "warnings": warnings, "shared_utility": shared})
         _publish(work, out_dir, so_path.name)
     finally:
         if work.exists():
             shutil.rmtree(work, ignore_errors=True)
-    return BuildResult(so_path, pyx_path, False, list(result.warnings))
+    return BuildResult(so_path, pyx_path, False, list(result.warnings), shared)
 
 
 def _publish(work: Path, out_dir: Path, so_name: str) -> None:
@@ -162,14 +110,22 @@ def _publish(work: Path, out_dir: Path, so_name: str) -> None:
         build_cache.publish(work, out_dir)
 
 
-def cythonize_file(pyx_path: Path, module_name: str, annotate: bool = False) -> Path:
+def _shared_utility(options: BuildOptions):
+    """(name, path) of the shared utility module this build uses, or None (self-contained)."""
+    if not options.shared_utility or options.annotate or options.profile:
+        return None
+    from transpiler.shared_utility import shared_module
+    return shared_module(tuple(c_compiler()))
+
+
+def cythonize_file(pyx_path: Path, module_name: str, annotate: bool = False, shared_utility=None) -> Path:
     from Cython.Compiler import Errors
     from Cython.Compiler.Main import CompilationOptions, compile_single, default_options
 
     c_path = pyx_path.with_suffix(".c")
     options = CompilationOptions(default_options, include_path=[str(runtime_include_dir())],
                                  output_file=str(c_path), language_level=3, annotate=annotate,
-                                 quiet=True)
+                                 quiet=True, shared_utility_qualified_name=shared_utility)
     Errors.init_thread()
     chatter = io.StringIO()       # Cython's warnings about generated code are ours, not the user's
     try:
@@ -186,8 +142,12 @@ def cythonize_file(pyx_path: Path, module_name: str, annotate: bool = False) -> 
     return c_path
 
 
+def c_compiler() -> list:
+    return shlex.split(os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc")
+
+
 def c_compiler_command(c_path: Path, so_path: Path, options: BuildOptions) -> list:
-    cc = shlex.split(os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc")
+    cc = c_compiler()
     includes = [sysconfig.get_paths()["include"], str(runtime_include_dir())]
     flags = [f"-O{options.opt_level}", "-fPIC", "-shared", "-DNDEBUG", "-fno-strict-aliasing",
              "-Wno-unused-function", "-Wno-unused-variable", "-Wno-unreachable-code"]
@@ -211,7 +171,19 @@ def c_compiler_command(c_path: Path, so_path: Path, options: BuildOptions) -> li
         source = c_path.name
         output = so_path.name if so_path.parent == c_path.parent else output
     flags += list(options.extra_cflags)
+    if _plain_development_build(options):
+        from transpiler.pch import precompiled_header
+        header = precompiled_header(cc, flags, includes)
+        if header is not None:
+            flags += ["-include", str(header)]
     return cc + flags + [f"-I{d}" for d in includes] + [source, "-o", output]
+
+
+def _plain_development_build(options: BuildOptions) -> bool:
+    """-O0 with no instrumentation: the builds a precompiled Python.h speeds up (pch.py)."""
+    return options.opt_level == 0 and not (options.debug or options.lto or options.profile
+                                           or options.profile_generate or options.profile_use
+                                           or options.extra_cflags)
 
 
 def compile_c(c_path: Path, so_path: Path, options: BuildOptions) -> None:

@@ -21,24 +21,25 @@ executed; this module makes sure that code is ours and whole:
 - `describe(root)` and `clean(root)` back `prism cache info|clean`.
 
 Talks to: `build` (which calls these around every build and cache hit),
+`cache_lookup` (which holds the entry and root checks, so a warm start makes
+them without importing the compiler),
 `project` (`find_root`, only when a root is refused, to look for the opt-out),
 `diagnostics` (`UnsafeCacheError` is a `CompileError`, so every command that
 reports compile errors reports this one the same way, with no traceback).
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
 import shutil
-import stat
 import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
+from transpiler.cache_lookup import cache_root, damage, file_digest, read_meta, root_problem  # noqa: F401
 from transpiler.diagnostics import CompileError
 
 OPT_OUT_KEY = "unsafe-shared-cache"           # [build] key of Prism.toml
@@ -56,48 +57,7 @@ class UnsafeCacheError(CompileError):
         super().__init__(message, None, help=help)
 
 
-def cache_root() -> Path:
-    root = os.environ.get("PRISM_CACHE_DIR")
-    return Path(root) if root else Path.home() / ".cache" / "prism"
-
-
 # ---------------------------------------------------------------- the root
-
-def root_problem(root: Path) -> Optional[str]:
-    """Why another user could write into `root` (an existing directory), or None when only we can."""
-    try:
-        st = root.stat()
-    except OSError as exc:
-        return f"it cannot be read ({exc.strerror})"
-    if not stat.S_ISDIR(st.st_mode):
-        return "it is not a directory"
-    me = os.geteuid()
-    if st.st_uid != me:
-        return f"it is owned by {_user(st.st_uid)}, not by you ({_user(me)})"
-    if st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
-        who = "group and others" if st.st_mode & stat.S_IWGRP and st.st_mode & stat.S_IWOTH else \
-            "its group" if st.st_mode & stat.S_IWGRP else "others"
-        return f"it is writable by {who} (mode {stat.S_IMODE(st.st_mode):04o})"
-    for parent in root.resolve().parents:
-        try:
-            pst = parent.stat()
-        except OSError:
-            continue
-        if pst.st_uid not in (me, 0):
-            return f"its parent {parent} is owned by {_user(pst.st_uid)}, who could replace it"
-        if pst.st_mode & stat.S_IWOTH and not pst.st_mode & stat.S_ISVTX:
-            return (f"its parent {parent} is writable by others without the sticky bit "
-                    f"(mode {stat.S_IMODE(pst.st_mode):04o}), so anyone could replace it")
-    return None
-
-
-def _user(uid: int) -> str:
-    try:
-        import pwd
-        return f"{pwd.getpwuid(uid).pw_name} (uid {uid})"
-    except (ImportError, KeyError):
-        return f"uid {uid}"
-
 
 def opted_out(project_dir: Optional[Path]) -> bool:
     """True when the nearest Prism.toml above project_dir sets `[build] unsafe-shared-cache = true`."""
@@ -136,47 +96,10 @@ def prepare_root(root: Path, project_dir: Optional[Path] = None) -> Path:
 
 # ---------------------------------------------------------------- entries
 
-def file_digest(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def seal(work_dir: Path, so_path: Path, meta: dict) -> None:
     """Write work_dir/meta.json: `meta` plus the SHA-256 and size of the built module."""
     sealed = dict(meta, sha256=file_digest(so_path), size=so_path.stat().st_size)
     (work_dir / "meta.json").write_text(json.dumps(sealed))
-
-
-def read_meta(entry: Path) -> dict:
-    try:
-        meta = json.loads((entry / "meta.json").read_text())
-    except (OSError, ValueError):
-        return {}
-    return meta if isinstance(meta, dict) else {}
-
-
-def damage(entry: Path, so_name: str) -> Optional[str]:
-    """What is wrong with the cached module entry/so_name, or None when it is the one we built."""
-    meta = read_meta(entry)
-    expected, size = meta.get("sha256"), meta.get("size")
-    if not isinstance(expected, str) or not isinstance(size, int):
-        return "it has no checksum"
-    so_path = entry / so_name
-    try:
-        actual_size = so_path.stat().st_size
-    except OSError:
-        return "its module is missing"
-    if actual_size < size:
-        return (f"its module is not the one Prism built: {actual_size} of {size} bytes "
-                f"(truncated, or replaced by another file)")
-    if actual_size > size:
-        return f"its module is not the one Prism built: {actual_size} bytes, built {size}"
-    if file_digest(so_path) != expected:
-        return "its module is not the one Prism built (SHA-256 mismatch)"
-    return None
 
 
 def publish(work_dir: Path, entry: Path) -> bool:

@@ -15,7 +15,9 @@ import click
 
 from transpiler.build import BuildOptions, InternalCompilerError, as_compile_error, build_module, \
     extension_suffix, write_if_changed, write_text_if_changed
+from transpiler.cache_lookup import DEV_OPT_LEVEL, RELEASE_OPT_LEVEL, run_options
 from transpiler.diagnostics import CompileError, render
+from transpiler.launcher import run_opt_level
 
 
 def _source_text(path: Path):
@@ -151,54 +153,41 @@ def prism_main():
 
 @prism_main.command("run")
 @click.argument("file", type=click.Path(path_type=Path), required=False)
-@opt_option
+@click.option("--release", is_flag=True,
+              help=f"Build with the release profile (-O{RELEASE_OPT_LEVEL}, as `prism build` and `prism bench`): "
+                   f"slower to compile, fastest code.")
+@click.option("-O", "opt_level", type=click.IntRange(0, 3), default=None,
+              help=f"C optimisation level [default: {DEV_OPT_LEVEL}, the development profile; "
+                   f"{RELEASE_OPT_LEVEL} with --release].")
 @untyped_option
-def run_cmd(file, opt_level, untyped):
-    """Compile (cached) and run FILE, or the current project's main module."""
+def run_cmd(file, release, opt_level, untyped):
+    """Compile (cached) and run FILE, or the current project's main module.
+
+    Uses the development profile (-O0: quickest to compile; typed code runs
+    slower than in a release build) unless --release or -O is given.
+    """
+    from transpiler import runner
     if file is None:
         from transpiler.project import project_main_file
         file = project_main_file(Path.cwd())
     _check_file(file)
-    run_file(file, BuildOptions(opt_level=opt_level, typed=not untyped))
+    sys.exit(runner.run_file(file, run_options(run_opt_level(release, opt_level), typed=not untyped)))
 
 
-def _display_path(path: str) -> str:
-    """A path as the user would write it: relative to the working directory when inside it."""
-    import os
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:
-        return path
-    return path if rel.startswith("..") else rel
+@prism_main.command("repl")
+@click.option("--load", "load", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Run FILE's top level first (its `main` is not called); its names stay in the session.")
+@click.option("--release", is_flag=True, help=f"Compile inputs with the release profile (-O{RELEASE_OPT_LEVEL}).")
+@click.option("-O", "opt_level", type=click.IntRange(0, 3), default=None,
+              help=f"C optimisation level of the inputs [default: {DEV_OPT_LEVEL}, the development profile].")
+def repl_cmd(load, release, opt_level):
+    """Interactive session: type statements and expressions, see their values (`prism` alone starts it).
 
-
-def run_file(file: Path, options: BuildOptions) -> None:
-    from prism_runtime.install import PrismCompileFailure
-    from transpiler import runner
-    try:
-        runner.run_with_big_stack(lambda: runner.call_main(runner.load_module(file, options)))
-    except PrismCompileFailure as exc:
-        sys.stdout.flush()
-        click.echo(exc.rendered, err=True)
-        sys.exit(1)
-    except SystemExit:
-        raise
-    except KeyboardInterrupt:
-        sys.exit(130)
-    except BrokenPipeError:
-        # The reader went away (`prism run x.prism | head`): stop quietly, as shell tools do.
-        import os
-        os._exit(141)
-    except BaseException as exc:  # an uncaught Prism error: report it at its .prism line
-        sys.stdout.flush()
-        where = runner.prism_location(exc)
-        message = runner.error_message(exc)
-        if where is not None:
-            click.echo(f"{_display_path(where[0])}:{where[1]}: error: {message}", err=True)
-        else:
-            click.echo(f"{file}: error: {message}", err=True)
-        sys.exit(1)
-    sys.stdout.flush()
+    Each input is compiled (development profile) and run at once; bindings,
+    functions and structs stay for the rest of the session. :help inside.
+    """
+    from transpiler.repl import start_repl
+    sys.exit(start_repl(load, run_options(run_opt_level(release, opt_level))))
 
 
 @prism_main.command("check")

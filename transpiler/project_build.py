@@ -47,13 +47,10 @@ def _sha(data: bytes) -> str:
 def quick_fingerprint() -> str:
     """Hash of the compiler's sources, templates and runtime interfaces, the Python version and
     the C compiler; cheap (no imports), used only by the no-op check."""
-    here = Path(__file__).resolve().parent
-    runtime = here.parent / "prism_runtime"
-    templates = here / "templates" if (here / "templates").is_dir() else here.parent / "templates"
-    digest = hashlib.sha256(sys.version.encode())
-    files = sorted(here.glob("*.py")) + sorted(here.glob("*.txt")) + sorted(templates.glob("*.j2")) \
-        + sorted(runtime.glob("*.pxd")) + sorted(runtime.glob("*.py"))
-    for path in files:
+    from transpiler.cache_lookup import compiler_fingerprint
+    runtime = Path(__file__).resolve().parent.parent / "prism_runtime"
+    digest = hashlib.sha256(compiler_fingerprint().encode())
+    for path in sorted(runtime.glob("*.py")):      # the runtime's Python modules, which the launcher imports
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     cc = _cc()

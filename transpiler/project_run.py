@@ -62,7 +62,8 @@ def run_tests(files: list, opt_level: int = 0) -> int:
     """Every `test("name", ..)` of each file (registered while it loads), then its `#[test]`
     functions, each with its own LLM mocks (`prism_runtime.testing`)."""
     from prism_runtime.testing import collecting, run_isolated
-    options = BuildOptions(opt_level=opt_level)
+    from transpiler.cache_lookup import run_options
+    options = run_options(opt_level)
     passed = failed = 0
     for file in files:
         with collecting() as registered:

@@ -8,20 +8,12 @@ get view models only; no Cython text is assembled in Python.
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
 
 import jinja2
 
 from transpiler import ir
+from transpiler.cache_lookup import templates_dir
 from transpiler.escape import pydoc, pylit
-
-
-def templates_dir() -> Path:
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "templates", here.parent / "templates"):
-        if (candidate / "module.pyx.j2").is_file():
-            return candidate
-    raise FileNotFoundError("Prism templates not found next to the transpiler package")
 
 
 class _Unknown(Exception):

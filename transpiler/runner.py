@@ -1,16 +1,19 @@
 """Running compiled Prism programs: import with the hook, call `main`, and map
 uncaught errors back to the `.prism` line.
 
-Talks to: `prism_runtime.install` (imports compile through it), the `.pyx`
-files in the build cache (their `# @L<n>` markers give the Prism line of each
-generated line). Used by `cli` (`prism run`, `prism test`, `prism bench`).
+Talks to: `prism_runtime.install` (imports compile through it, or come
+straight from the build cache), the `.pyx` files in the build cache (their
+`# @L<n>` markers give the Prism line of each generated line). Used by
+`launcher` and `cli` (`prism run`), `project_run` (`prism test`, `prism bench`).
+
+Imports stay light (no click, no compiler module, asyncio only for an async
+`main`): a cached `prism run` goes launcher -> here -> the hook -> the module.
 """
 from __future__ import annotations
 
-import asyncio
 import importlib
-import inspect
 import json
+import os
 import re
 import sys
 from functools import lru_cache
@@ -86,6 +89,8 @@ def error_message(exc: BaseException) -> str:
 def load_module(path: Path, options):
     """Import the .prism file at path (compiling it and its Prism imports)."""
     import prism_runtime.install as hook
+    from transpiler import compile_server
+    compile_server.allow_starting()     # a `prism` command: a miss may start the compile server
     hook.set_options(options)
     hook.install()
     directory = str(path.resolve().parent)
@@ -147,9 +152,52 @@ def call_main(module) -> None:
     if main is None:
         return
     result = main()
-    if inspect.isawaitable(result):
-        asyncio.run(_await(result))
+    if result is not None:
+        import inspect
+        if inspect.isawaitable(result):
+            import asyncio
+            asyncio.run(_await(result))
 
 
 async def _await(awaitable):
     return await awaitable
+
+
+def display_path(path: str) -> str:
+    """A path as the user would write it: relative to the working directory when inside it."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return path
+    return path if rel.startswith("..") else rel
+
+
+def run_file(file: Path, options) -> int:
+    """`prism run`: import FILE (building what is not cached), print its result, call `main`;
+    the exit status. A compile error prints its diagnostic, an uncaught Prism error
+    `file.prism:LINE: error: message`; neither shows a Python traceback."""
+    from prism_runtime.install import PrismCompileFailure
+    try:
+        run_with_big_stack(lambda: call_main(load_module(file, options)))
+    except PrismCompileFailure as exc:
+        sys.stdout.flush()
+        print(exc.rendered, file=sys.stderr)
+        return 1
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # The reader went away (`prism run x.prism | head`): stop quietly, as shell tools do.
+        os._exit(141)
+    except BaseException as exc:  # an uncaught Prism error: report it at its .prism line
+        sys.stdout.flush()
+        where = prism_location(exc)
+        message = error_message(exc)
+        if where is not None:
+            print(f"{display_path(where[0])}:{where[1]}: error: {message}", file=sys.stderr)
+        else:
+            print(f"{file}: error: {message}", file=sys.stderr)
+        return 1
+    sys.stdout.flush()
+    return 0

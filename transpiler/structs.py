@@ -36,6 +36,7 @@ class TypeTable:
     method_trait: dict = field(default_factory=dict)    # id(FnDecl) -> trait that declares it
     receivers: dict = field(default_factory=dict)       # id(FnDecl) -> owner (struct or trait name)
     owners: dict = field(default_factory=dict)          # id(FnDecl) -> struct or trait it belongs to
+    imported: set = field(default_factory=set)          # names brought in by `import { .. }`
 
     def is_static(self, fn: ast.FnDecl) -> bool:
         return id(fn) in self.owners and id(fn) not in self.receivers
@@ -105,6 +106,8 @@ class _Builder:
                 t.impls.append(s)
             elif isinstance(s, ast.OperatorDecl):
                 t.operators.append(s)
+            elif isinstance(s, ast.Import):
+                t.imported.update(n.alias or n.name for n in s.names)
         for name, decl in t.traits.items():
             for m in decl.methods:
                 self.method(m, name)

@@ -47,6 +47,8 @@ def resolve_type(texpr: ast.TypeExpr, types, generics=frozenset()) -> T.Type:
     if name in types.traits or name in generics or name in RUNTIME_TYPE_NAMES or name in STD_TYPE_NAMES \
             or name == "auto":
         return T.ANY
+    if name in types.imported:
+        return T.ANY        # a struct of another module: checked when used, at run time
     raise CompileError(f"unknown type '{texpr.name}'", texpr.span)
 
 
