@@ -40,7 +40,7 @@ COMPILER_VERSION = "0.1.0"
 class BuildOptions:
     opt_level: int = 2
     lto: bool = False
-    debug: bool = False
+    debug: bool = False                      # a debug build: -g, debug macros and tracing (lower_debug)
     typed: bool = True
     annotate: bool = False
     profile_generate: Optional[str] = None   # directory for -fprofile-generate data
@@ -131,7 +131,7 @@ def build_module(source_path: Path, module_name: str, options: BuildOptions = Bu
 
     from transpiler.pipeline import transpile
     result = transpile(source, str(source_path), module_name, typed=options.typed, profile=options.profile,
-                       stack_guard=options.stack_guard)
+                       stack_guard=options.stack_guard, debug=options.debug)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{key}-", dir=out_dir.parent))
     try:

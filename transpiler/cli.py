@@ -153,12 +153,18 @@ def prism_main():
 @click.argument("file", type=click.Path(path_type=Path), required=False)
 @opt_option
 @untyped_option
-def run_cmd(file, opt_level, untyped):
+@click.option("--debug", is_flag=True,
+              help="A debug build (-O0 -g): debug macros print, confidence factors are tracked, and an "
+                   "uncaught error shows the Prism call stack with each frame's locals (docs/debugging.md).")
+def run_cmd(file, opt_level, untyped, debug):
     """Compile (cached) and run FILE, or the current project's main module."""
     if file is None:
         from transpiler.project import project_main_file
         file = project_main_file(Path.cwd())
     _check_file(file)
+    if debug:
+        from transpiler.debug_session import run_debug
+        sys.exit(run_debug(file, untyped))
     run_file(file, BuildOptions(opt_level=opt_level, typed=not untyped))
 
 

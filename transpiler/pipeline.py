@@ -163,9 +163,10 @@ def stub(source, path: str):
 
 
 def _transpile(source, path: str, module_name: str, typed: bool, profile: bool,
-               stack_guard: bool) -> Transpiled:
+               stack_guard: bool, debug: bool = False) -> Transpiled:
     module, resolution, typing, warnings = _analyse(source, path)
-    program = lower(module, resolution, typing, module_name, typed=typed, stack_guard=stack_guard)
+    program = lower(module, resolution, typing, module_name, typed=typed, stack_guard=stack_guard, debug=debug,
+                    source=_decode(source))
     hoist_module(program)
     program.profile = profile
     pyx = render_module(program)
@@ -174,5 +175,7 @@ def _transpile(source, path: str, module_name: str, typed: bool, profile: bool,
 
 
 def transpile(source, path: str, module_name: str, *, typed: bool = True, profile: bool = False,
-              stack_guard: bool = True) -> Transpiled:
-    return _deep(_transpile, source, path, module_name, typed, profile, stack_guard)
+              stack_guard: bool = True, debug: bool = False) -> Transpiled:
+    """`debug=True`: a debug build (debug macros print, confidence factors are tracked; see
+    lower_debug); otherwise the debug macros are nothing."""
+    return _deep(_transpile, source, path, module_name, typed, profile, stack_guard, debug)
