@@ -3,6 +3,7 @@ that `async ~c { }` blocks start.
 
     Promise.all([f(), g()])      awaits them concurrently; results in order (asyncio.gather)
     promise ~0.9 v               resolved(v ~> 0.9): awaiting it gives the value at once
+    timeout(llm.generate(p), 5000)   the value, or the error TIMEOUT after 5 s (asyncio.wait_for)
     async ~0.8 { .. }            spawn(block): a task the program waits for (join_tasks)
 
 Talks to `confidence` (a task's result carries the block's confidence through its
@@ -60,6 +61,20 @@ class Promise:
     @staticmethod
     def resolve(value):
         return Resolved(value)
+
+
+async def timeout(awaitable, ms):
+    """`await timeout(awaitable, ms)`: its value, or the error TIMEOUT (`catch TimeoutError`)
+    when it is not done within ms milliseconds; the awaitable is then cancelled."""
+    from prism_runtime.confidence import value_of
+    try:
+        limit = float(value_of(ms))
+    except (TypeError, ValueError):
+        raise PrismError(f"timeout: milliseconds must be a number, not {ms!r}", code="TYPE_ERROR") from None
+    try:
+        return await asyncio.wait_for(_as_future(awaitable), max(0.0, limit) / 1000.0)
+    except asyncio.TimeoutError:
+        raise PrismError(f"timed out after {limit:g} ms", code="TIMEOUT") from None
 
 
 def _as_future(a):

@@ -201,22 +201,35 @@ def _stack_names() -> str:
     return " > ".join(ctx.name for ctx, *_ in context_stack()) or "(empty)"
 
 
+_left_for_shift = None      # (name, seconds, confidence) of the segment a `shift to` leaves
+
+
 def log_transition(trace, site, action: str, ctx, depth: int, seconds, with_stack: bool) -> None:
+    """One line per enter, shift and leave of a context in a function with a tracing attribute.
+    The segment before a `shift to` is not reported as left: the shift line says it."""
+    global _left_for_shift
     kind, line, function, label = trace.site(site)[:4]
+    if action == "shifted":
+        _left_for_shift = (ctx.name, seconds, ctx.confidence)
+        return
     if action == "leave":
         text = f"leave {ctx.name} after {seconds * 1e3:.3f} ms, confidence {ctx.confidence:.4g}"
     elif action == "shift":
-        text = f"shift {label} -> {ctx.name} (depth {depth}, confidence {ctx.confidence:.4g})"
+        text = f"shift {label} -> {ctx.name} (depth {depth + 1})"
+        if _left_for_shift is not None and _left_for_shift[0] == label:
+            text += f"; {label} lasted {_left_for_shift[1] * 1e3:.3f} ms, confidence {_left_for_shift[2]:.4g}"
+        _left_for_shift = None
     else:
-        text = f"enter {ctx.name} (depth {depth}, confidence {ctx.confidence:.4g})"
+        text = f"enter {ctx.name} (depth {depth + 1}, confidence {ctx.confidence:.4g})"
     if with_stack:
         text += f"; stack: {_stack_names()}"
-    _emit("trace", f"{display_path(trace.file)}:{line}", f"{text} in {function}")
+    _emit("trace", f"{display_path(trace.file)}:{line} ({function})", text)
 
 
-def log_variables(trace, ctx, variables: dict) -> None:
+def log_variables(trace, site, ctx, variables: dict) -> None:
+    kind, line, function = trace.site(site)[:3]
     shown = ", ".join(f"{name} = {value_text(v)}" for name, v in variables.items()) or "(none)"
-    _emit("trace", display_path(trace.file), f"variables of {ctx.name} as it ends: {shown}")
+    _emit("trace", f"{display_path(trace.file)}:{line} ({function})", f"variables of {ctx.name} as it ends: {shown}")
 
 
 def confidence_break(trace, site, value, c: float, limit: float, message, action, frame_locals) -> None:

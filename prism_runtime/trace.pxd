@@ -20,4 +20,4 @@ cdef class ModuleTrace:
     cdef int unwinding(self, object exc, int site, dict frame_locals) except -1
     cdef int check_break(self, object value, int site, object threshold, object message, object action,
                          object frame_locals) except -1
-    cdef int block_variables(self, object token, dict variables) except -1
+    cdef int block_variables(self, object token, int site, dict variables) except -1

@@ -288,14 +288,15 @@ cdef class ModuleTrace:
                             (t - e.since) / 1e6))
         if s[4] & LOG_TRANSITIONS:
             from prism_runtime import debug as _debug
-            _debug.log_transition(self, site, "leave", e.ctx, e.depth, (t - e.since) / 1e9, s[4] & LOG_STACK)
+            _debug.log_transition(self, site, "shifted" if s[0] == "shifted" else "leave", e.ctx, e.depth,
+                                  (t - e.since) / 1e9, s[4] & LOG_STACK)
         return 0
 
-    cdef int block_variables(self, object token, dict variables) except -1:
+    cdef int block_variables(self, object token, int site, dict variables) except -1:
         """`#[trace_context(variables: true)]`: the variables a context block declared, as it ends."""
         cdef _Entered e = <_Entered?>token
         from prism_runtime import debug as _debug
-        _debug.log_variables(self, e.ctx, variables)
+        _debug.log_variables(self, site, e.ctx, variables)
         return 0
 
     # ---- errors

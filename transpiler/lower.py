@@ -440,7 +440,8 @@ class Lowerer(CallableLowering, CallLowering, MatchLowering, DebugLowering, Expr
         return self.block((s,))
 
     def context_block(self, ctx_value: ir.Expr, body: ast.Block, line: int, enter_fn: str = "enter",
-                      failure: Optional[str] = None, kind: str = "enter", label: str = "") -> list:
+                      failure: Optional[str] = None, kind: str = "enter", label: str = "",
+                      shifted: bool = False) -> list:
         """Run body with a context entered; an error leaving it records that context (an
         error's `context` is where it happened), or becomes the `failure` error. Traced
         (debug builds, tracing attributes) through the module's tracer (lower_debug)."""
@@ -450,7 +451,7 @@ class Lowerer(CallableLowering, CallLowering, MatchLowering, DebugLowering, Expr
         entered = self.context_enter(ctx_value, line, kind, label) if traced else \
             ir.RtCall("_cx", enter_fn, [ctx_value])
         enter = ir.Assign(ir.Var(token), entered, line)
-        leave = ir.ExprStmt(self.context_exit(token, body.span.end_line) if traced else
+        leave = ir.ExprStmt(self.context_exit(token, body.span.end_line, shifted) if traced else
                             ir.RtCall("_cx", "exit", [ir.Var(token)]), line)
         note = ir.RtCall("_cx", failure or "note_error", [ir.Var(exc)])
         handler = [ir.Raise(note, line)] if failure else [ir.ExprStmt(note, line), ir.Raise(None, line)]
@@ -475,10 +476,11 @@ class Lowerer(CallableLowering, CallLowering, MatchLowering, DebugLowering, Expr
     def s_ContextShift(self, s: ast.ContextShift):
         out = []
         previous = None
-        for seg in s.segments:
+        for i, seg in enumerate(s.segments):
             self.pre = []
             out.extend(self.context_block(ir.Lit(seg.name), seg.body, seg.span.line,
-                                          kind="shift" if previous is not None else "enter", label=previous or ""))
+                                          kind="shift" if previous is not None else "enter", label=previous or "",
+                                          shifted=i + 1 < len(s.segments)))
             previous = seg.name
         return out
 

@@ -144,8 +144,10 @@ class DebugLowering:
         flags = self.context_trace_flags()
         return self.trace_call("enter", [ctx_value, self.site(kind, line, label, flags)])
 
-    def context_exit(self, token: str, line: int) -> ir.Expr:
-        return self.trace_call("exit", [ir.Var(token), self.site("leave", line, "", self.context_trace_flags())])
+    def context_exit(self, token: str, line: int, shifted: bool = False) -> ir.Expr:
+        """Leaving a context block; `shifted`: a `shift to` follows (its line reports the leaving)."""
+        kind = "shifted" if shifted else "leave"
+        return self.trace_call("exit", [ir.Var(token), self.site(kind, line, "", self.context_trace_flags())])
 
     def context_variables(self, token: str, body: ast.Block, line: int) -> list:
         """`#[trace_context(variables: true)]`: the block's own `let`s, shown as it ends."""
@@ -156,7 +158,8 @@ class DebugLowering:
             if isinstance(s, ast.Let) and id(s) in self.res.decls:
                 sym = self.res.decls[id(s)]
                 pairs.append((s.name, self.boxed_symbol(sym)))
-        return [ir.ExprStmt(self.trace_call("block_variables", [ir.Var(token), ir.ObjDisplay(pairs)]), line)]
+        site = self.site("variables", line)
+        return [ir.ExprStmt(self.trace_call("block_variables", [ir.Var(token), site, ir.ObjDisplay(pairs)]), line)]
 
     def boxed_symbol(self, sym) -> ir.Expr:
         from transpiler.lower_expr import STRUCTS
