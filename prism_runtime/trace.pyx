@@ -45,6 +45,7 @@ cdef object _stack_var = contextvars.ContextVar("prism_trace_stack", default=())
 cdef list _events = None        # the recording, or None
 cdef int64_t _origin_ns = 0
 cdef object _last_llm = None    # the last LLM call (debug_llm!), recorded or not
+cdef long _serial = 0           # context blocks entered while recording
 
 
 # ---------------------------------------------------------------- trails
@@ -138,7 +139,8 @@ def events_as_dicts(list events):
             if kind == "conf":
                 record.update(before=ev[4], after=ev[5])
             elif kind == "ctx":
-                record.update(action=ev[4], context=ev[5], depth=ev[6], confidence=ev[7], duration_ms=ev[8])
+                record.update(action=ev[4], context=ev[5], depth=ev[6], confidence=ev[7], duration_ms=ev[8],
+                              block=ev[9])
             elif kind == "break":
                 record.update(confidence=ev[4], threshold=ev[5], message=ev[6], action=ev[7])
             else:
@@ -199,6 +201,7 @@ cdef class _Entered:
     cdef Context ctx
     cdef int64_t since
     cdef int depth
+    cdef long serial            # pairs the recording's enter and leave of one block
 
 
 # ---------------------------------------------------------------- the module's tracer
@@ -262,6 +265,7 @@ cdef class ModuleTrace:
 
     # ---- contexts
     cdef object enter(self, object ctx, int site):
+        global _serial
         cdef _Entered e = _Entered.__new__(_Entered)
         cdef tuple s = self.sites[site]
         e.inner = _cx_enter(ctx)
@@ -271,7 +275,9 @@ cdef class ModuleTrace:
         e.depth = len(stack)
         e.stack_token = _stack_var.set(stack + ((e.ctx, e.since, self.file, s[1]),))
         if _events is not None:
-            _events.append(("ctx", e.since, self, site, s[0], e.ctx.name, e.depth, e.ctx.confidence, 0.0))
+            _serial += 1
+            e.serial = _serial
+            _events.append(("ctx", e.since, self, site, s[0], e.ctx.name, e.depth, e.ctx.confidence, 0.0, e.serial))
         if s[4] & LOG_TRANSITIONS:
             from prism_runtime import debug as _debug
             _debug.log_transition(self, site, s[0], e.ctx, e.depth, None, s[4] & LOG_STACK)
@@ -285,7 +291,7 @@ cdef class ModuleTrace:
         _cx_exit(e.inner)
         if _events is not None:
             _events.append(("ctx", t, self, site, "leave", e.ctx.name, e.depth, e.ctx.confidence,
-                            (t - e.since) / 1e6))
+                            (t - e.since) / 1e6, e.serial))
         if s[4] & LOG_TRANSITIONS:
             from prism_runtime import debug as _debug
             _debug.log_transition(self, site, "shifted" if s[0] == "shifted" else "leave", e.ctx, e.depth,

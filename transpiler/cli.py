@@ -289,4 +289,11 @@ def _register_project_commands():
     project.register(prism_main)
 
 
+def _register_debugging_commands():
+    from transpiler import analyze_cmd, inspect_cmd
+    inspect_cmd.register(prism_main)
+    analyze_cmd.register(prism_main)
+
+
 _register_project_commands()
+_register_debugging_commands()
