@@ -7,7 +7,8 @@ From the checked module (macros expanded, names resolved: `pipeline.analyse`):
   body is parent -> child (nested); one entered with no context around it starts
   from `(start)`; a call, inside context A, of a function whose body enters
   context B is A -> B (call f). Context names are the names written (`in context
-  A`, `in "name"`); a context given as a value is shown by its source text.
+  A`, `in "name"`); a context given as a value is shown by its source text. A
+  function's outermost contexts are entered from its caller's: `(caller of f)`.
 - **Values declared in a context and used after it**: a `let` inside a context
   block is scoped to the block, so a later use of that name outside it reads
   nothing (an undefined name) or another variable of the same name: the original
