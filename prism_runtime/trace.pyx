@@ -46,6 +46,7 @@ cdef list _events = None        # the recording, or None
 cdef int64_t _origin_ns = 0
 cdef object _last_llm = None    # the last LLM call (debug_llm!), recorded or not
 cdef long _serial = 0           # context blocks entered while recording
+cdef object _locate = None      # exc -> (file, line) where it was raised (set by the recorder)
 
 
 # ---------------------------------------------------------------- trails
@@ -104,11 +105,14 @@ def trail_of(v):
 
 # ---------------------------------------------------------------- recording
 
-def start_recording():
-    """Record every traced event from now on (`prism inspect`, `prism profile --confidence`)."""
-    global _events, _origin_ns
+def start_recording(locate=None):
+    """Record every traced event from now on (`prism inspect`, `prism profile --confidence`).
+    `locate(exc)` gives the (file, line) an error was raised at (the compiler's traceback
+    mapping, transpiler/runner.py), for caught errors; without it their `catch` line is used."""
+    global _events, _origin_ns, _locate
     _events = []
     _origin_ns = now_ns()
+    _locate = locate
 
 
 def stop_recording():
@@ -311,8 +315,10 @@ cdef class ModuleTrace:
         if _events is not None:
             from prism_runtime.errors import as_prism_error
             err = as_prism_error(exc)
-            record_error({"message": err.message, "code": err.code, "file": self.file,
-                          "line": self.sites[site][1], "context": err.context, "caught": True})
+            where = _locate(exc) if _locate is not None else None
+            record_error({"message": err.message, "code": err.code, "file": where[0] if where else self.file,
+                          "line": where[1] if where else self.sites[site][1], "context": err.context,
+                          "caught": True, "caught_at": f"{self.file}:{self.sites[site][1]}"})
         return 0
 
     cdef int unwinding(self, object exc, int site, dict frame_locals) except -1:

@@ -43,7 +43,7 @@ def record_run(file: Path, typed: bool = True) -> RecordedRun:
     if compile_error is not None:
         return RecordedRun(str(file), [], 1, 0.0, compile_error=compile_error)
     started = time.perf_counter()
-    trace.start_recording()
+    trace.start_recording(runner.prism_location)
     status, error = 0, None
     try:
         runner.run_with_big_stack(lambda: runner.call_main(runner.load_module(file, options)))
