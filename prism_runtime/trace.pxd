@@ -11,6 +11,7 @@ cdef class ModuleTrace:
     cdef readonly str file             # the .prism file
     cdef readonly tuple sites          # (kind, line, function, label, flags, names) per site
     cdef readonly bint debug           # a debug build (`--debug`): `pause` may open the REPL
+    cdef list single_steps             # per site: the one-step Trail of a certain value made there
     cdef object with_conf(self, object v, object c, int site)
     cdef object scale(self, object v, object c, int site)
     cdef object binary(self, int op, object a, object b, int site)

@@ -29,6 +29,7 @@ cimport prism_runtime.core as _core
 from prism_runtime.confidence cimport Conf, conf_of, value_of
 from prism_runtime.confidence cimport with_conf as _with_conf
 from prism_runtime.context cimport enter as _cx_enter, exit as _cx_exit, current as _cx_current, now_ns, Context
+from cpython.contextvars cimport PyContextVar_Set, PyContextVar_Reset, get_value
 
 import contextvars
 
@@ -133,13 +134,19 @@ cdef inline double _ms(int64_t t) noexcept:
 def events_as_dicts(list events):
     """Recorded tuples as plain dicts (JSON-ready; `transpiler/inspect_report.py` reads them)."""
     out = []
+    cdef dict places = {}           # (trace, site) -> the record fields its site gives
     for ev in events:
         kind = ev[0]
         if kind in ("conf", "ctx", "break", "debug"):
             trace, site = ev[2], ev[3]
-            skind, line, function, label = trace.sites[site][:4]
-            record = {"kind": kind, "t_ms": _ms(ev[1]), "file": trace.file, "line": line,
-                      "function": function, "site": skind, "label": label}
+            place = places.get((id(trace), site))
+            if place is None:
+                skind, line, function, label = trace.sites[site][:4]
+                place = places[(id(trace), site)] = {"file": trace.file, "line": line, "function": function,
+                                                     "site": skind, "label": label}
+            record = dict(place)
+            record["kind"] = kind
+            record["t_ms"] = _ms(ev[1])
             if kind == "conf":
                 record.update(before=ev[4], after=ev[5])
             elif kind == "ctx":
@@ -190,7 +197,7 @@ def context_stack():
     (Context, seconds since it was entered, file, line). A current context that traced
     code did not enter (from Python, say) comes last, with unknown place."""
     cdef int64_t now = now_ns()
-    frames = [(ctx, (now - since) / 1e9, file, line) for ctx, since, file, line in _stack_var.get()]
+    frames = [(ctx, (now - since) / 1e9, file, line) for ctx, since, file, line in get_value(_stack_var, ())]
     cur = _cx_current()
     if cur is not None and (not frames or frames[-1][0] is not cur):
         frames.append((cur, None, None, None))
@@ -219,6 +226,7 @@ cdef class ModuleTrace:
         self.file = file
         self.sites = sites
         self.debug = debug
+        self.single_steps = [None] * len(sites)
 
     cdef object with_conf(self, object v, object c, int site):
         """`v ~> c` (kind "~>" sites) with the step recorded in the result's trail."""
@@ -275,9 +283,9 @@ cdef class ModuleTrace:
         e.inner = _cx_enter(ctx)
         e.ctx = <Context>_cx_current()
         e.since = now_ns()
-        stack = _stack_var.get()
+        stack = <tuple>get_value(_stack_var, ())
         e.depth = len(stack)
-        e.stack_token = _stack_var.set(stack + ((e.ctx, e.since, self.file, s[1]),))
+        e.stack_token = PyContextVar_Set(_stack_var, stack + ((e.ctx, e.since, self.file, s[1]),))
         if _events is not None:
             _serial += 1
             e.serial = _serial
@@ -291,7 +299,7 @@ cdef class ModuleTrace:
         cdef _Entered e = <_Entered?>token
         cdef tuple s = self.sites[site]
         cdef int64_t t = now_ns()
-        _stack_var.reset(e.stack_token)
+        PyContextVar_Reset(_stack_var, e.stack_token)
         _cx_exit(e.inner)
         if _events is not None:
             _events.append(("ctx", t, self, site, "leave", e.ctx.name, e.depth, e.ctx.confidence,
@@ -382,37 +390,43 @@ cdef class ModuleTrace:
 
 
 cdef object _stepped(ModuleTrace trace, object v, object r, int site):
-    """r, made from v at a `~>` or `~c` site, with that step added to v's trail."""
+    """r, made from v at a `~>` or `~c` site, with that step added to v's trail. A certain v
+    gets the site's one-step trail, made once per factor (trails never change)."""
     cdef tuple s = trace.sites[site]
     cdef double before = conf_of(v), after = conf_of(r)
+    cdef Trail single
     if type(r) is Conf:
-        factor = after / before if before > 0.0 else 0.0
-        (<Conf>r).trail = _extended(v, (s[0], factor, s[3], trace.file, s[1]), trace.file, s[1])
+        if before >= 1.0 and _trail_of(v) is None:
+            single = <Trail>trace.single_steps[site]
+            if single is None or single.steps[0][1] != after:
+                single = _trail(((s[0], after, s[3], trace.file, s[1]),), 0, 1.0)
+                trace.single_steps[site] = single
+            (<Conf>r).trail = single
+        else:
+            factor = after / before if before > 0.0 else 0.0
+            (<Conf>r).trail = _extended(v, (s[0], factor, s[3], trace.file, s[1]), trace.file, s[1])
     if _events is not None:
         _events.append(("conf", now_ns(), trace, site, before, after))
     return r
 
 
 cdef Trail _merged(object a, object b, tuple s, str file):
-    """The trail of an operation's result: both operands' steps (each once), or an
-    "operand" step for a less-than-certain operand that has no trail."""
-    cdef list steps = []
-    cdef int elided = 0
-    cdef double elided_factor = 1.0
-    cdef Trail t
-    cdef set seen = set()
-    for side, operand in (("left", a), ("right", b)):
-        t = _trail_of(operand)
-        if t is not None:
-            elided += t.elided
-            elided_factor *= t.elided_factor
-            for step in t.steps:
-                if id(step) not in seen:
-                    seen.add(id(step))
-                    steps.append(step)
-        elif conf_of(operand) < 1.0:
-            steps.append(("operand", conf_of(operand), f"{side} operand of {s[3]}", file, s[1]))
-    return _trail(tuple(steps), elided, elided_factor)
+    """The trail of an operation's result: the left operand's steps, then the right's (a
+    confidence used twice counts twice: `a * a` has a's factors twice, as its confidence
+    does), or an "operand" step for a less-than-certain operand that has no trail. Trails
+    never change, so when only one operand brings any, the result shares its trail."""
+    cdef Trail ta = _trail_of(a), tb = _trail_of(b)
+    cdef double ca = conf_of(a), cb = conf_of(b)
+    if ta is not None and tb is None and cb >= 1.0:
+        return ta
+    if tb is not None and ta is None and ca >= 1.0:
+        return tb
+    cdef tuple left = ta.steps if ta is not None else \
+        ((("operand", ca, f"left operand of {s[3]}", file, s[1]),) if ca < 1.0 else ())
+    cdef tuple right = tb.steps if tb is not None else \
+        ((("operand", cb, f"right operand of {s[3]}", file, s[1]),) if cb < 1.0 else ())
+    return _trail(left + right, (ta.elided if ta is not None else 0) + (tb.elided if tb is not None else 0),
+                  (ta.elided_factor if ta is not None else 1.0) * (tb.elided_factor if tb is not None else 1.0))
 
 
 cdef list _prism_locals(dict frame_locals, tuple site):
