@@ -243,6 +243,7 @@ cpdef bint or_needs_right(object a) except -1
 cpdef object or_tail(object a, object b)
 cpdef object not_(object a)
 
+cdef object _binary(int op, object a, object b)     # op: 0 add .. 11 ge (the generic operations below)
 cpdef object add(object a, object b)
 cpdef object sub(object a, object b)
 cpdef object mul(object a, object b)

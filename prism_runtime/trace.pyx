@@ -241,31 +241,7 @@ cdef class ModuleTrace:
     cdef object binary(self, int op, object a, object b, int site):
         """A generic operation (`_core` op codes: 0 add ... 11 ge) whose result keeps the
         trails of its operands; a less-than-certain operand without one adds an "operand" step."""
-        cdef object r
-        if op == 0:
-            r = _core.add(a, b)
-        elif op == 1:
-            r = _core.sub(a, b)
-        elif op == 2:
-            r = _core.mul(a, b)
-        elif op == 3:
-            r = _core.div(a, b)
-        elif op == 4:
-            r = _core.mod(a, b)
-        elif op == 5:
-            r = _core.pow_(a, b)
-        elif op == 6:
-            r = _core.eq(a, b)
-        elif op == 7:
-            r = _core.ne(a, b)
-        elif op == 8:
-            r = _core.lt(a, b)
-        elif op == 9:
-            r = _core.le(a, b)
-        elif op == 10:
-            r = _core.gt(a, b)
-        else:
-            r = _core.ge(a, b)
+        cdef object r = _core._binary(op, a, b)
         if type(r) is not Conf:
             return r
         cdef double ca = conf_of(a), cb = conf_of(b)
@@ -360,27 +336,11 @@ cdef class ModuleTrace:
         return 0
 
     # ---- debug macros (Python-level: they print)
-    def macro_debug(self, int site, tuple args):
+    def macro(self, str name, int site, tuple args):
+        """`debug!`, `debug_confidence!`, `debug_context!`, `debug_llm!` (name without the `!`):
+        printed by `debug.macro_<name>`, and recorded."""
         from prism_runtime import debug as _debug
-        text = _debug.macro_debug(self, site, args)
-        if _events is not None:
-            _events.append(("debug", now_ns(), self, site, text))
-
-    def macro_debug_confidence(self, int site, tuple args):
-        from prism_runtime import debug as _debug
-        text = _debug.macro_debug_confidence(self, site, args)
-        if _events is not None:
-            _events.append(("debug", now_ns(), self, site, text))
-
-    def macro_debug_context(self, int site, tuple args):
-        from prism_runtime import debug as _debug
-        text = _debug.macro_debug_context(self, site, args)
-        if _events is not None:
-            _events.append(("debug", now_ns(), self, site, text))
-
-    def macro_debug_llm(self, int site, tuple args):
-        from prism_runtime import debug as _debug
-        text = _debug.macro_debug_llm(self, site, args)
+        text = getattr(_debug, "macro_" + name)(self, site, args)
         if _events is not None:
             _events.append(("debug", now_ns(), self, site, text))
 

@@ -170,12 +170,8 @@ def run_cmd(file, opt_level, untyped, debug):
 
 def _display_path(path: str) -> str:
     """A path as the user would write it: relative to the working directory when inside it."""
-    import os
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:
-        return path
-    return path if rel.startswith("..") else rel
+    from prism_runtime.debug import display_path
+    return display_path(path)
 
 
 def run_file(file: Path, options: BuildOptions) -> None:

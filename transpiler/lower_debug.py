@@ -12,7 +12,7 @@ function and label, registered once per module) instead of the plain runtime:
     in ctx { }               _cx.enter(ctx) / exit      ->  _ptrace.enter(ctx, 6) / exit
     catch e { }                                             _ptrace.caught(e, 7) first
     fn body                                                 try: ... except: _ptrace.unwinding(e, 8, locals())
-    debug!("x = {}", x)                                     _ptrace.macro_debug(9, (..,))
+    debug!("x = {}", x)                                     _ptrace.macro('debug', 9, (..,))
 
 so values carry the trail of factors that made their confidence, and an uncaught
 error knows each frame's locals. Debug builds also keep confident scalars boxed
@@ -128,9 +128,8 @@ class DebugLowering:
     def debug_macro(self, name: str, e) -> ir.Expr:
         if not self.debug:
             return ir.Lit(None)
-        method = "macro_" + name.rstrip("!")
         args = ir.TupleDisplay([self.boxed(a.value) for a in e.args])
-        return self.trace_call(method, [self.site("macro", e.span.line, name), args])
+        return self.trace_call("macro", [ir.Lit(name.rstrip("!")), self.site("macro", e.span.line, name), args])
 
     # ------------------------------------------------------------ contexts
     def context_trace_flags(self) -> int:
