@@ -178,15 +178,16 @@ class DebugLowering:
         return tuple((s.py_name, s.name, _declared_line(s.decl)) for s in scope.symbols
                      if s.kind == "local" and s.name not in ("self", "this"))
 
-    def with_unwinding(self, fn_name: str, scope, stmts: list, line: int) -> list:
+    def with_unwinding(self, py_name: str, scope, stmts: list, line: int) -> list:
         """Debug builds: a function body that, when an error leaves it, hands its locals to the
-        error (the call stack printed by `prism run --debug`)."""
+        error (the call stack printed by `prism run --debug`). py_name: the generated function's
+        name (its traceback frame's), "" for a closure named later."""
         if not self.debug:
             return stmts
         head = [s for s in stmts if isinstance(s, ir.Scope)]
         body = [s for s in stmts if not isinstance(s, ir.Scope)]
         exc = self.temp("_px")
-        site = self.site("frame", line, fn_name, names=self.frame_names(scope))
+        site = self.site("frame", line, py_name, names=self.frame_names(scope))
         note = ir.ExprStmt(self.trace_call("unwinding", [ir.Var(exc), site, ir.Call(ir.Var("locals"), [])]), line)
         return head + [ir.Try(body or [ir.ExprStmt(ir.Lit(None), line)], exc, [note, ir.Raise(None, line)], None, line)]
 

@@ -269,7 +269,7 @@ class CallableLowering:
                                     or isinstance(body.body[-1], ast.ExprStmt))):
             stmts.append(ir.Raise(ir.RtCall("_rt", "missing_return", [ir.Lit(getattr(node, "name", name))]),
                                   body.span.end_line))
-        stmts = self.with_unwinding(getattr(node, "name", "<closure>"), scope, stmts, body.span.line)
+        stmts = self.with_unwinding(name, scope, stmts, body.span.line)
         header = []
         if scope.globals_written:
             header.append(ir.Scope("global", sorted(s.py_name for s in scope.globals_written), body.span.line))
