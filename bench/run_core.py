@@ -8,6 +8,12 @@ bench/baselines/kernels.py, checks that all three agree, times each kernel
 (best of several repeats) and prints the ratios. Targets (issue 2): at least
 50x faster than CPython and within 1.2x of C on the first three kernels
 (required: 20x and 2x); at least 10x faster than CPython on the list kernel.
+
+Issue 15: the weighted average over arrays built in Prism (stored unboxed) should be at
+least 30x CPython at 1M elements. The arrays cannot leave Prism, so the Prism function that
+builds them times its own calls (time.perf_counter, the fastest of 7). Python
+lists passed in take the list path (no copy); converting them to unboxed arrays first
+(`prism_runtime.arrays.as_floats`) is timed on its own row.
 """
 from __future__ import annotations
 
@@ -108,8 +114,37 @@ def main() -> int:
             t_c = best_time(c_fn, 7)
             print(f"{label:26} {size:24} {t_py * 1e3:9.1f}ms {t_prism * 1e3:9.2f}ms {t_c * 1e3:9.2f}ms "
                   f"{t_py / t_prism:10.1f}x {t_prism / t_c:7.2f}x")
+        failures += unboxed_rows(prism, py, clib, n_list, args.quick)
         print("(vs CPython: how many times faster compiled Prism is; vs C: Prism time / C time, 1.00 = equal)")
         return 1 if failures else 0
+
+
+def unboxed_rows(prism, py, clib, n: int, quick: bool) -> int:
+    """The weighted average over arrays built in Prism, and the cost of converting lists."""
+    from prism_runtime.arrays import as_floats
+    values, weights = py.lcg_arrays(n)
+    want = py.weighted_average(values, weights)
+    got = prism.weighted_average_built(n, 1, False)
+    if abs(got - want) > 1e-9 * abs(want):
+        print(f"weighted average (built in Prism): results differ: CPython {want}, Prism {got}")
+        return 1
+    t_build = best_time(lambda: prism.weighted_average_built(n, 0, False), 5)
+    t_prism = prism.weighted_average_built(n, 7, True)      # the fastest of 7, timed in Prism
+    t_py = best_time(lambda: py.weighted_average(values, weights), 3 if not quick else 1)
+    c_values, c_weights = (ctypes.c_double * n)(*values), (ctypes.c_double * n)(*weights)
+    t_c = best_time(lambda: clib.weighted_average(c_values, c_weights, n), 7)
+    size = f"n={n:,}"
+    print(f"{'weighted avg (built)':26} {size:24} {t_py * 1e3:9.1f}ms {t_prism * 1e3:9.2f}ms {t_c * 1e3:9.2f}ms "
+          f"{t_py / t_prism:10.1f}x {t_prism / t_c:7.2f}x")
+    t_convert = best_time(lambda: (as_floats(values), as_floats(weights)), 5)
+    nv, nw = as_floats(values), as_floats(weights)
+    t_converted = best_time(lambda: prism.weighted_average(nv, nw), 7)
+    print(f"{'weighted avg (as_floats)':26} {size:24} {t_py * 1e3:9.1f}ms {t_converted * 1e3:9.2f}ms "
+          f"{t_c * 1e3:9.2f}ms {t_py / t_converted:10.1f}x {t_converted / t_c:7.2f}x"
+          f"   + {t_convert * 1e3:.2f}ms to convert both lists once")
+    print(f"  (building both arrays in Prism: {t_build * 1e3:.1f}ms; in CPython: "
+          f"{best_time(lambda: py.lcg_arrays(n), 1) * 1e3:.1f}ms)")
+    return 0
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 Python users import the public objects from here:
 
     from prism_runtime import Context, ContextPool, Cache, LLMCache, TensorPool, HashMap, \
-        Metrics, MemoryTracker, PerfMonitor, log, PrismError
+        Metrics, MemoryTracker, PerfMonitor, log, llm, parallel, PrismError
 
 The names load on first use (PEP 562), so a compiled Prism module that only
 needs `core` does not pay for numpy, rich or the LLM client at start-up.
@@ -27,6 +27,7 @@ _EXPORTS = {
     "PerfMonitor": "prism_runtime.metrics",
     "Conf": "prism_runtime.confidence",
     "llm": "prism_runtime.llm",
+    "parallel": "prism_runtime.parallel",
 }
 
 __all__ = ["PrismError", "log", *_EXPORTS]

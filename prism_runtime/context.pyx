@@ -14,7 +14,9 @@ current context's running mean and to a global flow accumulator that
 `metrics.PerfMonitor` reads (through `flow_sum`/`flow_count`).
 
 Talks to: `errors` (PrismError). Used by `pool` (ContextPool), `metrics`
-(Metrics, PerfMonitor) and generated code.
+(Metrics, PerfMonitor), `parallel_worker` (a context crosses to worker
+processes as a pickled snapshot; what they noted comes back as totals) and
+generated code.
 
 Thread safety: all bookkeeping here is plain C arithmetic done while holding
 the GIL with no Python code run in between, so it is atomic under the GIL.
@@ -174,6 +176,22 @@ cdef class Context:
     def __repr__(self):
         return f"Context(name={self.name!r}, confidence={self.confidence:.3f}, duration={self.duration:.6f})"
 
+    def __reduce__(self):
+        # A snapshot for another process: name, store, confidence and duration so far. It
+        # arrives inactive and unpooled (enters and pools belong to this process).
+        cdef int64_t duration = self._duration_ns
+        if self._active:
+            duration += now_ns() - self._since_ns
+        return (_rebuild_context, (self.name, self.store, self._conf_sum, self._conf_count, duration))
+
+
+def _rebuild_context(name, store, double conf_sum, int64_t conf_count, int64_t duration_ns):
+    cdef Context ctx = Context(name, store)
+    ctx._conf_sum = conf_sum
+    ctx._conf_count = conf_count
+    ctx._duration_ns = duration_ns
+    return ctx
+
 
 cdef object _MISSING = object()
 
@@ -318,6 +336,25 @@ def named(name):
 def report_confidence(double c):
     """Note a confidence-carrying value from Python (what generated code does in C)."""
     note_confidence(c)
+
+
+def add_confidence_totals(double total, int64_t count):
+    """Note `count` confidences summing to `total` at once: what `note_confidence` would
+    have done for each of them here (`parallel.map` reports what its workers noted)."""
+    global _flow_sum, _flow_count
+    if _hooks == 0 or count <= 0:
+        return
+    _flow_sum += total
+    _flow_count += count
+    cdef object cur = get_value(_current_var)
+    if cur is not None:
+        (<Context>cur)._conf_sum += total
+        (<Context>cur)._conf_count += count
+
+
+def confidence_totals(Context ctx):
+    """(sum, count) of the confidences noted in `ctx` so far."""
+    return ctx._conf_sum, ctx._conf_count
 
 
 def flow_totals():

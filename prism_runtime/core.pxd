@@ -272,7 +272,7 @@ cpdef object set_index(object obj, object index, object value)
 cpdef object slice_(object obj, object lo, object hi)
 cpdef object call_method(object obj, str name, tuple args)
 cpdef object call_method_kw(object obj, str name, tuple args, dict kwargs)
-cpdef object list_push(list xs, object value)
+cpdef object list_push(object xs, object value)
 cpdef object pairs(object obj)
 cpdef object iterate(object obj)
 

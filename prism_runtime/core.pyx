@@ -54,6 +54,10 @@ cdef class Obj(dict):
     def __setattr__(self, name, value):
         self[name] = value
 
+    def __reduce__(self):
+        # Cython's automatic pickling of a dict subclass keeps no items.
+        return (Obj, (dict(self),))
+
 
 # ---------------------------------------------------------------- conversions
 
@@ -228,6 +232,18 @@ cpdef bint match_eq(object subject, object literal) except -1:
 
 # Printed like arrays: lists, tuples, and the key/value/item views and sets Python code returns.
 _ARRAY_LIKE = (list, tuple, type({}.keys()), type({}.values()), type({}.items()), set, frozenset)
+# Arrays indexed like lists: lists, tuples and, once prism_runtime.arrays is loaded, NumArray.
+_SEQUENCES = (list, tuple)
+_NumArray = list            # replaced by register_num_array; `type(v) is _NumArray` stays safe
+
+
+def register_num_array(cls):
+    """prism_runtime.arrays announces its unboxed array type (see that module's end)."""
+    global _ARRAY_LIKE, _SEQUENCES, _NumArray
+    if cls not in _ARRAY_LIKE:
+        _ARRAY_LIKE = _ARRAY_LIKE + (cls,)
+        _SEQUENCES = _SEQUENCES + (cls,)
+    _NumArray = cls
 
 
 cdef str _inner(object v):
@@ -287,7 +303,7 @@ cdef str _attr_name(object obj, str name):
 cpdef object get_member(object obj, str name):
     if type(obj) is Conf:
         obj = (<Conf>obj).value
-    if name == "length" and (isinstance(obj, (str, list, tuple)) or isinstance(obj, dict) and name not in obj or
+    if name == "length" and (isinstance(obj, str) or isinstance(obj, _SEQUENCES) or isinstance(obj, dict) and name not in obj or
                              not isinstance(obj, dict) and not hasattr(obj, "length") and hasattr(obj, "__len__")):
         return len(obj)             # arrays, strings, maps, and sized Python objects (numpy arrays)
     if isinstance(obj, dict):
@@ -337,7 +353,7 @@ cpdef object get_index(object obj, object index):
     if type(obj) is Conf:
         obj = (<Conf>obj).value
     index = value_of(index)
-    if isinstance(obj, (list, str, tuple)):
+    if isinstance(obj, str) or isinstance(obj, _SEQUENCES):
         if type(index) is not int:
             raise PrismError(f"index must be an int, found {type_of(index)}")
         n = len(obj)
@@ -356,8 +372,8 @@ cpdef object set_index(object obj, object index, object value):
     if type(obj) is Conf:
         obj = (<Conf>obj).value
     index = value_of(index)
-    if type(obj) is list:
-        if type(index) is not int or index < 0 or index >= len(<list>obj):
+    if type(obj) is list or type(obj) is _NumArray:
+        if type(index) is not int or index < 0 or index >= len(obj):
             raise_index()
     obj[index] = value
 
@@ -366,11 +382,16 @@ cpdef object slice_(object obj, object lo, object hi):
     return value_of(obj)[value_of(lo):value_of(hi)]
 
 
-cpdef object list_push(list xs, object value):
-    xs.append(value)
+cpdef object list_push(object xs, object value):
+    if type(xs) is list:
+        (<list>xs).append(value)
+    elif xs is None:
+        raise PrismError("cannot push to null")
+    else:
+        value_of(xs).append(value)
 
 
-def _pop(list xs):
+def _pop(xs):
     if not xs:
         raise PrismError("pop from an empty array")
     return xs.pop()
@@ -531,7 +552,7 @@ cpdef object call_method(object obj, str name, tuple args):
         method = _NUMBER_METHODS.get(name)
         if method is not None:
             return make(method(obj, *args), c)
-    if t is list:
+    if t is list or t is _NumArray:
         method = _LIST_METHODS.get(name)
         if method is not None:
             return method(obj, *args)
@@ -726,7 +747,7 @@ cpdef object type_name(object v):
         name = "float"
     elif type(v) is str:
         name = "string"
-    elif isinstance(v, (list, tuple)):
+    elif isinstance(v, _SEQUENCES):
         name = "array"
     elif isinstance(v, PrismError):
         name = "error"
@@ -775,7 +796,7 @@ cpdef object dot(object a, object b):
 cpdef bint array_fits(object v, Py_ssize_t n, bint rest) except -1:
     """Does an array pattern of n elements (and `...rest` when rest) fit v?"""
     v = value_of(v)
-    if not isinstance(v, (list, tuple)):
+    if not isinstance(v, _SEQUENCES):
         return False
     return len(v) >= n if rest else len(v) == n
 
@@ -792,7 +813,7 @@ cpdef object type_of(object v):
         return "float"
     if type(v) is str:
         return "string"
-    if type(v) is list:
+    if type(v) is list or type(v) is _NumArray:
         return "array"
     if isinstance(v, dict):
         return "map"

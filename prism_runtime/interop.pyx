@@ -1,7 +1,7 @@
 # cython: language_level=3
 """Glue between generated modules and Python: imports, top-level `await`,
-attributes, tensor-argument checks, calls to dtype-specialised functions and
-struct equality.
+attributes, tensor-argument checks, calls to dtype-specialised functions,
+struct equality and struct pickling.
 
 Generated modules `import prism_runtime.interop as _rtio` and call these
 Python-level functions (none is on a hot path). Talks to `core` (member
@@ -151,6 +151,25 @@ def invoke(f, tuple tensor_params, *args, **kwargs):
         elif type(p) is str and p in kwargs:
             check_tensor(kwargs[p])
     return f(*args, **kwargs)
+
+
+def struct_reduce(obj):
+    """How a struct pickles: its class (by reference) and its field values.
+
+    Cython's automatic pickling would do, but it registers its helper at the
+    end of a module's initialisation, and a `parallel` worker may hold a
+    module initialised only up to its first `parallel.map`
+    (`parallel_modules`); this needs nothing but the class."""
+    cls = type(obj)
+    return (rebuild_struct, (cls, tuple([getattr(obj, attr) for attr in cls.__prism_attrs__])))
+
+
+def rebuild_struct(cls, tuple values):
+    """A struct of class `cls` with these field values, without running its `__init__`."""
+    obj = cls.__new__(cls)
+    for attr, value in zip(cls.__prism_attrs__, values):
+        setattr(obj, attr, value)
+    return obj
 
 
 def struct_eq(a, b):

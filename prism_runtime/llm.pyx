@@ -24,8 +24,9 @@ text never contains the key.
 
 Talks to: `llm_config` (settings), `llm_local` (the local provider),
 `context` (current context, confidence reporting), `confidence` (Conf),
-`errors` (PrismError), `trace` (each call is reported for `debug_llm!` and
-`prism inspect`), and the third-party `openai` package (imported on use).
+`errors` (PrismError), `batch` (bounded concurrency and the results-and-failures
+contract), `trace` (each call is reported for `debug_llm!` and `prism inspect`), and the
+third-party `openai` package (imported on use).
 """
 from prism_runtime.context cimport current, note_confidence
 from prism_runtime.confidence cimport make, value_of
@@ -35,6 +36,7 @@ import math
 import time
 import weakref
 
+from prism_runtime.batch import errors_mode, finish, positive_int, run_bounded
 from prism_runtime.errors import PrismError, as_prism_error
 from prism_runtime.llm_local import LocalProvider
 
@@ -333,49 +335,16 @@ class LLM:
         maps index -> error; with `errors="return"` that list is returned instead.
         Cancelling the batch cancels every request it has in flight."""
         prompts = list(prompts)
-        try:
-            k = int(value_of(max_concurrent))
-        except (TypeError, ValueError):
-            raise PrismError(f"max_concurrent must be an integer, not {max_concurrent!r}") from None
-        if k < 1:
-            raise PrismError(f"max_concurrent must be >= 1, not {k}")
-        errors = value_of(errors)
-        if errors not in ("raise", "return"):
-            raise PrismError(f'errors must be "raise" or "return", not {errors!r}')
+        k = positive_int("max_concurrent", max_concurrent)
+        errors = errors_mode(errors)
         self._get_provider()               # configuration errors surface once, here
-        n = len(prompts)
-        results = [None] * n
-        if n == 0:
-            return results
-        failures = {}
-        indices = iter(range(n))
         opts = {"system": system, "temperature": temperature, "max_tokens": max_tokens, "model": model}
 
-        async def worker():
-            for i in indices:
-                try:
-                    results[i] = await self.generate(prompts[i], **opts)
-                except Exception as e:
-                    err = as_prism_error(e)
-                    results[i] = err
-                    failures[i] = err
+        async def answer(i):
+            return await self.generate(prompts[i], **opts)
 
-        tasks = [asyncio.ensure_future(worker()) for _ in range(min(k, n))]
-        try:
-            await asyncio.gather(*tasks)
-        except BaseException:
-            for t in tasks:
-                t.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            raise
-        if failures and errors == "raise":
-            first = min(failures)
-            err = PrismError(f"{len(failures)} of {n} prompts failed; first, prompt {first}: "
-                             f"{failures[first].message}")
-            err.results = results
-            err.failures = dict(sorted(failures.items()))
-            raise err
-        return results
+        results, failures = await run_bounded(answer, len(prompts), k)
+        return finish(results, failures, errors, "prompt")
 
     async def aclose(self):
         """Close the HTTP client of the running event loop (optional; for tidy shutdown)."""

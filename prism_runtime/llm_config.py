@@ -13,7 +13,8 @@ The API key itself never lives in Prism.toml: `api_key_env` names the
 variable that holds it. `LLMConfig` never shows the key in its repr, and
 `scrub(text)` removes it from any text (used on every error message).
 
-Used by `prism_runtime.llm` (lazily, at the first request); talks to
+Used by `prism_runtime.llm` (lazily, at the first request) and, for
+`find_prism_toml` / `read_table`, by `parallel_config`; talks to
 `prism_runtime.errors` only.
 """
 from __future__ import annotations
@@ -107,8 +108,8 @@ def find_prism_toml(start=None):
     return None
 
 
-def read_llm_table(path):
-    """The `[llm]` table of the TOML file at `path` ({} when absent)."""
+def read_table(path, name, known):
+    """The `[name]` table of the TOML file at `path` ({} when absent); keys outside `known` are refused."""
     try:
         import tomllib
     except ModuleNotFoundError:           # Python 3.10
@@ -121,15 +122,19 @@ def read_llm_table(path):
             data = tomllib.load(f)
     except (OSError, ValueError) as e:
         raise PrismError(f"cannot read {path}: {e}") from None
-    table = data.get("llm", {})
+    table = data.get(name, {})
     if not isinstance(table, dict):
-        raise PrismError(f"{path}: [llm] must be a table")
-    known = {"provider", "base_url", "model", "model_path", "api_key_env", "timeout", "max_retries",
-             "default_confidence"}
-    unknown = sorted(set(table) - known)
+        raise PrismError(f"{path}: [{name}] must be a table")
+    unknown = sorted(set(table) - set(known))
     if unknown:
-        raise PrismError(f"{path}: unknown [llm] key(s): {', '.join(unknown)} (known: {', '.join(sorted(known))})")
+        raise PrismError(f"{path}: unknown [{name}] key(s): {', '.join(unknown)} (known: {', '.join(sorted(known))})")
     return table
+
+
+def read_llm_table(path):
+    """The `[llm]` table of the TOML file at `path` ({} when absent)."""
+    return read_table(path, "llm", {"provider", "base_url", "model", "model_path", "api_key_env", "timeout",
+                                    "max_retries", "default_confidence"})
 
 
 def load_config(environ=None, cwd=None):

@@ -96,6 +96,7 @@ RUNTIME_GLOBALS: dict[str, tuple[str, str]] = {
     "log": ("prism_runtime.log", "log"),
     "llm": ("prism_runtime.llm", "llm"),
     "Promise": ("prism_runtime.asyncs", "Promise"),
+    "parallel": ("prism_runtime.parallel", "parallel"),
 }
 
 # Standard modules for `import { x } from "std/..."`: spec -> Python module.
@@ -107,6 +108,7 @@ STD_MODULES: dict[str, str] = {
     "std/log": "prism_runtime.log",
     "std/debug": "prism_runtime.debug",
     "std/debug/llm": "prism_runtime.debug",
+    "std/parallel": "prism_runtime.parallel",
 }
 
 # Methods with a known result type on typed receivers: (receiver kind, method) -> result.

@@ -21,18 +21,25 @@ from __future__ import annotations
 
 from transpiler import ir
 
-# Checked runtime operation -> the C type of its result.
-CHECKED = {
+# Checked runtime operation (module alias, name) -> the C type of its result.
+CHECKED = {("_rt", name): ctype for name, ctype in {
     "i_add": "long long", "i_sub": "long long", "i_mul": "long long", "i_mod": "long long",
     "i_neg": "long long", "i_abs": "long long", "i_pow": "long long",
     "i_div": "double", "f_div": "double", "f_mod": "double", "f_pow": "double",
     "check_index": "Py_ssize_t", "list_float_at": "double", "list_int_at": "long long",
-}
+}.items()}
+CHECKED.update({("_ar", "seq_float_at"): "double", ("_ar", "seq_int_at"): "long long"})
 _PURE_BIN = {"+", "-", "*", "/", "==", "!=", "<", "<=", ">", ">="}
+# Runtime reads with no side effects and no status form: they may stay inside a hoisted statement.
+_PURE_RT = {("_ar", "seq_len")}
+
+
+# Stores into unboxed arrays: side effects, but their arguments may be hoisted like a pure value.
+_STORES = {("_ar", "seq_push_float"), ("_ar", "seq_push_int"), ("_ar", "seq_set_float"), ("_ar", "seq_set_int")}
 
 
 # Reads that may be reused by a later statement while nothing can have changed them.
-_REUSABLE = {"list_float_at", "list_int_at"}
+_REUSABLE = {("_rt", "list_float_at"), ("_rt", "list_int_at"), ("_ar", "seq_float_at"), ("_ar", "seq_int_at")}
 
 
 class _Hoister:
@@ -63,7 +70,8 @@ class _Hoister:
                 return e.value.kind == "item" and self.pure(e.value)
             return self.pure(e.value)
         if k == "rt":
-            return e.module == "_rt" and e.func in CHECKED and all(self.pure(a) for a in e.args)
+            return ((e.module, e.func) in CHECKED or (e.module, e.func) in _PURE_RT) and \
+                all(self.pure(a) for a in e.args)
         if k == "item":
             return (e.obj.kind == "var" or self.pure(e.obj)) and self.pure(e.index)
         if k == "attr":
@@ -97,13 +105,16 @@ class _Hoister:
             return e
         if k == "rt":
             e.args = [self.extract(a, pre, line) for a in e.args]
+            op = (e.module, e.func)
+            if op not in CHECKED:
+                return e
             key = None
-            if e.func in _REUSABLE and all(a.kind == "var" for a in e.args):
-                key = (e.func,) + tuple(a.name for a in e.args)
+            if op in _REUSABLE and all(a.kind == "var" for a in e.args):
+                key = (op,) + tuple(a.name for a in e.args)
                 if key in self.available:
                     return ir.Var(self.available[key])
-            out = self.temp(CHECKED[e.func])
-            pre.append(ir.CheckedOp(e.func, out, e.args, line))
+            out = self.temp(CHECKED[op])
+            pre.append(ir.CheckedOp(e.func, out, e.args, line, e.module))
             if key is not None:
                 self.available[key] = out
             return ir.Var(out)
@@ -130,6 +141,15 @@ class _Hoister:
             s.value = self.extract(s.value, pre, s.line)
             s.target.index = self.extract(s.target.index, pre, s.line)
             out.extend(pre)
+            out.append(s)
+            return
+        if k == "expr" and s.expr.kind == "rt" and (s.expr.module, s.expr.func) in _STORES \
+                and all(self.pure(a) for a in s.expr.args):
+            # `xs.push(a / b)`: the checked operations of the stored value run first
+            pre = []
+            s.expr.args = [self.extract(a, pre, s.line) for a in s.expr.args]
+            out.extend(pre)
+            self.available = {}
             out.append(s)
             return
         self.available = {}             # anything else may have side effects
@@ -167,7 +187,7 @@ class _Hoister:
 
 
 def _has_checked(e) -> bool:
-    if e.kind == "rt" and e.func in CHECKED:
+    if e.kind == "rt" and (e.module, e.func) in CHECKED:
         return True
     if e.kind == "cast" and e.from_object:
         return True

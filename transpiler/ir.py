@@ -236,11 +236,12 @@ class Try(Stmt):
 
 @dataclass
 class CheckedOp(Stmt):
-    """`_rt.<func>_into(&out, args...)`: a checked C operation writing its result to a C local."""
+    """`<module>.<func>_into(&out, args...)`: a checked C operation writing its result to a C local."""
     func: str
     out: str
     args: list
     line: int
+    module: str = "_rt"
     kind: ClassVar[str] = "checked"
 
 
@@ -347,6 +348,7 @@ class Module:
     debug: bool = False             # a debug build (`--debug`): macros and factor tracking on
     uses_tensor_views: bool = False # declares the fused memoryview type (only when needed:
                                     # its support code changes how gcc optimises the module)
+    uses_arrays: bool = False       # cimports prism_runtime.arrays (unboxed [float]/[int] arrays)
 
 
 @dataclass

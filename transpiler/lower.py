@@ -60,12 +60,21 @@ class Lowerer(CallableLowering, CallLowering, MatchLowering, DebugLowering, Expr
         self.reps: dict = {}                 # id(ast expr) -> representation (see ExprLowering.rep)
         self.tensor_params: set = set()      # tensor parameters passed as typed memoryviews
         self.synthesized: list = []          # AST nodes made here (kept alive: reps are keyed by id)
+        self.uses_arrays = False             # generated code calls prism_runtime.arrays (_ar)
+        self.unboxed: dict = {}              # id(ArrayLit) -> 'd'/'q': built as a NumArray (unboxing)
 
     # ------------------------------------------------------------ helpers
     def temp(self, prefix: str = "_pt") -> str:
         self.temp_counter += 1
         name = f"{prefix}{self.temp_counter}"
         self.state.temps.append(name)
+        return name
+
+    def c_temp(self, ctype: str) -> str:
+        """A temporary of a C type (only inside typed functions, which declare their locals)."""
+        self.temp_counter += 1
+        name = f"_pt{self.temp_counter}"
+        self.state.c_temps.append((name, ctype))
         return name
 
     def py_name(self, sym: Symbol) -> str:
@@ -126,7 +135,7 @@ class Lowerer(CallableLowering, CallLowering, MatchLowering, DebugLowering, Expr
         return ir.Module(self.module_name, self.module.path, imports, structs, functions, toplevel,
                          is_async, top_globals, self.res.decls[id(main)].py_name if main else None, exports,
                          uses_tensor_views=bool(self.tensor_params), trace_sites=self.sites if traced else None,
-                         debug=self.debug)
+                         debug=self.debug, uses_arrays=self.uses_arrays)
 
     def import_(self, s: ast.Import) -> list:
         info = self.res.imports.get(id(s))
@@ -251,6 +260,10 @@ class Lowerer(CallableLowering, CallLowering, MatchLowering, DebugLowering, Expr
             slot = self.tensor_slot(target.obj, target.index)
             return [ir.Assign(slot, self.coerce(value, vtype, T.FLOAT), line)]
         obj, index = self.expr(target.obj), self.expr(target.index)
+        kind = T.num_array_kind(self.t(target.obj)) if self.typed else None
+        if kind is not None and self.t(target.index) == T.INT and vtype == (T.FLOAT if kind == "d" else T.INT):
+            return [ir.ExprStmt(self.ar("seq_set_float" if kind == "d" else "seq_set_int", [obj, index, value]),
+                                line)]
         return [ir.ExprStmt(ir.RtCall("_rt", "set_index", [obj, index, value]), line)]
 
     def compound_to_slot(self, s: ast.Assign) -> list:
@@ -280,7 +293,23 @@ class Lowerer(CallableLowering, CallLowering, MatchLowering, DebugLowering, Expr
             return self.match_statements(s.expr, None)
         if implicit_return and self.state.node is not self.module:
             return self.s_Return(ast.Return(s.expr, s.span))
+        push = self.unboxed_push(s.expr)
+        if push is not None:
+            return [ir.ExprStmt(push, s.span.line)]
         return [ir.ExprStmt(self.expr(s.expr), s.span.line)]
+
+    def unboxed_push(self, e) -> Optional[ir.Expr]:
+        """`xs.push(v)` as a statement, v a plain float (int) and xs a `[float]` (`[int]`):
+        stored as a C number when xs is unboxed (a push used as a value is null, so only here)."""
+        if not (self.typed and isinstance(e, ast.Call) and isinstance(e.func, ast.Member)
+                and e.func.name == "push" and len(e.args) == 1 and e.args[0].name is None):
+            return None
+        kind = T.num_array_kind(self.t(e.func.obj))
+        if kind is None or self.ty.operators.get(id(e)) is not None or \
+                self.t(e.args[0].value) != (T.FLOAT if kind == "d" else T.INT):
+            return None
+        return self.ar("seq_push_float" if kind == "d" else "seq_push_int",
+                       [self.expr(e.func.obj), self.expr(e.args[0].value)])
 
     def s_Return(self, s: ast.Return):
         st = self.state
@@ -380,12 +409,28 @@ class Lowerer(CallableLowering, CallLowering, MatchLowering, DebugLowering, Expr
                 return [ir.ForRange(names[0], start, stop, self.loop_body(s.body), line)]
         it = self.t(s.iterable)
         iterable = self.expr(s.iterable)
+        kind = T.num_array_kind(it) if self.typed else None
+        if kind is not None and len(syms) == 1 and not s.is_await and self.state.node is not self.module:
+            return self.for_in_numbers(syms[0], iterable, kind, s.body, line)
         if len(syms) == 2:
             iterable = ir.RtCall("_rt", "pairs", [iterable])
         elif not (self.typed and it.kind in ("array", "string") and not it.conf) and not s.is_await:
             iterable = ir.RtCall("_rt", "iterate", [iterable])
         body = self.loop_body(s.body)
         return [ir.ForIn(names, iterable, body, s.is_await, line)]
+
+    def for_in_numbers(self, sym: Symbol, iterable: ir.Expr, kind: str, body: ast.Block, line: int) -> list:
+        """`for x in xs`, xs a `[float]`/`[int]`: an index loop reading C numbers. The length is
+        read on every step, as a list iterator does, so an array growing in the loop is seen."""
+        seq, index = self.temp(), self.c_temp("Py_ssize_t")
+        element, ctype = (T.FLOAT, "double") if kind == "d" else (T.INT, "long long")
+        read = self.ar("seq_float_at" if kind == "d" else "seq_int_at", [ir.Var(seq), ir.Var(index)])
+        bind = ir.Assign(ir.Var(self.py_name(sym)),
+                         self.coerce(read, element, self.sym_type(sym), ctype, self.sym_ctype(sym)), line)
+        step = ir.Assign(ir.Var(index), ir.Bin("+", ir.Var(index), ir.Lit(1)), line)
+        loop = ir.While(ir.Bin("<", ir.Var(index), self.ar("seq_len", [ir.Var(seq)])),
+                        [bind, step] + self.loop_body(body), line)
+        return [ir.Assign(ir.Var(seq), iterable, line), ir.Assign(ir.Var(index), ir.Lit(0), line), loop]
 
     def loop_body(self, b: ast.Block) -> list:
         self.state.loop_steps.append(None)
@@ -561,8 +606,12 @@ def _contains_await(stmts) -> bool:
 
 
 def lower(module: ast.Module, res: Resolution, ty: Typing, module_name: str, typed: bool = True,
-          stack_guard: bool = True, debug: bool = False, source: Optional[str] = None) -> ir.Module:
+          stack_guard: bool = True, unboxed: Optional[dict] = None, debug: bool = False,
+          source: Optional[str] = None) -> ir.Module:
     """Lower a checked module to IR (`typed=False` keeps every value a Python object;
-    `stack_guard=False` drops the C stack check from recursive functions; `debug=True` makes a
+    `stack_guard=False` drops the C stack check from recursive functions; `unboxed` says
+    which array literals are built as NumArrays, see unboxing.py; `debug=True` makes a
     debug build, see lower_debug; `source` gives traced sites their labels)."""
-    return Lowerer(module, res, ty, module_name, typed, stack_guard, debug, source).run()
+    lowerer = Lowerer(module, res, ty, module_name, typed, stack_guard, debug, source)
+    lowerer.unboxed = unboxed or {}
+    return lowerer.run()

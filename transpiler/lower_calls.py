@@ -126,6 +126,8 @@ class CallLowering:
         types = [self.t(a) for a in args]
         if name == "len" and self.rep(args[0]) == TENSOR_VIEW:
             return ir.Item(ir.Attr(self.expr_raw(args[0]), "shape"), ir.Lit(0))
+        if name == "len" and self.typed and T.num_array_kind(types[0]):
+            return self.ar("seq_len", [self.expr(args[0])])
         if name == "len" and self.typed and types[0].kind in ("array", "string") and not types[0].conf:
             return ir.Call(ir.Var("len"), [self.expr(args[0])])
         if name == "abs" and self.is_c(types[0]):

@@ -227,7 +227,16 @@ class ExprLowering:
         return "_pr_" + name
 
     def x_ArrayLit(self, e):
-        return ir.ListDisplay([self.boxed(x) for x in e.elements])
+        kind = self.unboxed.get(id(e)) if self.typed else None
+        elements = [self.boxed(x) for x in e.elements]
+        if kind is not None:                # held only where it cannot escape (see unboxing)
+            return self.ar("floats" if kind == "d" else "ints", [ir.TupleDisplay(elements)])
+        return ir.ListDisplay(elements)
+
+    def ar(self, func: str, args: list) -> ir.Expr:
+        """A call into prism_runtime.arrays (cimported as _ar by modules that use it)."""
+        self.uses_arrays = True
+        return ir.RtCall("_ar", func, args)
 
     def x_ObjectLit(self, e):
         return ir.RtCall("_rt", "Obj", [ir.ObjDisplay([(en.key, self.boxed(en.value)) for en in e.entries])])
@@ -352,6 +361,8 @@ class ExprLowering:
         ot = self.t(e.obj)
         obj = self.expr(e.obj)
         if self.typed and not ot.conf:
+            if e.name == "length" and T.num_array_kind(ot):
+                return self.ar("seq_len", [obj])
             if e.name == "length" and ot.kind in ("array", "string"):
                 return ir.Call(ir.Var("len"), [obj])
             if ot.kind == "struct":
@@ -374,10 +385,9 @@ class ExprLowering:
         if self.rep(e.obj) == TENSOR_VIEW and it == T.INT:
             return ir.Cast("double", self.tensor_slot(e.obj, e.index))
         obj, index = self.expr(e.obj), self.expr(e.index)
-        if self.typed and ot.kind == "array" and not ot.conf and it == T.INT and \
-                T.ctype_of(ot.element) in ("double", "long long"):
-            return ir.RtCall("_rt", "list_float_at" if T.ctype_of(ot.element) == "double" else "list_int_at",
-                             [obj, index])
+        kind = T.num_array_kind(ot) if self.typed else None
+        if kind is not None and it == T.INT:
+            return self.ar("seq_float_at" if kind == "d" else "seq_int_at", [obj, index])
         if self.typed and ot.kind == "array" and not ot.conf and it == T.INT:
             item = ir.Item(obj, ir.RtCall("_rt", "check_index", [index, ir.Call(ir.Var("len"), [obj])]))
             element = T.ctype_of(ot.element)

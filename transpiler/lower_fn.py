@@ -72,6 +72,7 @@ class FnState:
         self.is_async = is_async
         self.typed_locals = typed_locals
         self.temps: list = []
+        self.c_temps: list = []             # (name, C type): temporaries typed code declares
         self.depth_budget = False           # has the `_depth` parameter (callgraph, Lowerer.budgeted)
         self.catch_factors: list = []       # `catch e ~c` clauses around the current statement
         self.renamed: dict = {}             # Symbol -> the local the body uses instead of its py_name
@@ -236,8 +237,10 @@ class CallableLowering:
         # any object and keeps the value, as a float parameter does (docs/language.md, §6).
         entry_conversions = []
         if not depth_budget:
-            for p, param in zip(params, ir_params):
-                if param.ctype not in _UNCHECKED_CTYPES:
+            for p, param, pt in zip(params, ir_params, param_types):
+                # (a `[float]` is held as an object, and loses a caller's confidence the same way)
+                if param.ctype not in _UNCHECKED_CTYPES or \
+                        param.ctype == "object" and not self.res.decls[id(p)].captured and T.num_array_kind(pt):
                     # The parameter keeps its name for callers; the body reads a typed local.
                     sym = self.res.decls[id(p)]
                     local = self.state.renamed[sym] = _ENTRY_PREFIX + param.name
@@ -284,6 +287,7 @@ class CallableLowering:
                     local_decls.append((sym.py_name, self.sym_ctype(sym)))
         local_decls.extend((name, ctype) for name, ctype, _ in entry_conversions)
         local_decls.extend((t, "object") for t in self.state.temps)
+        local_decls.extend(self.state.c_temps)
         ret_ctype = T.ctype_of(ret) if flavor == "cpdef" and self.typed else "object"
         if depth_budget:
             ir_params.insert(0, ir.Param(DEPTH_PARAM, "int", None))

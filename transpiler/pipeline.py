@@ -6,6 +6,7 @@
            --resolve.resolve------> Resolution     (names, the struct/trait table)
            --infer.infer----------> Typing         (types)
            --check.check----------> warnings       (static errors raise)
+           --unboxing.unboxed_literals-> which array literals are built unboxed
            --lower.lower----------> ir.Module      (view models)
            --hoist.hoist_module---> ir.Module      (checked C ops out of pure statements)
            --render.render_module-> .pyx text      (Jinja templates)
@@ -34,6 +35,7 @@ from transpiler.parser import _decode, parse_module
 from transpiler.render import render_module, render_stub
 from transpiler.resolve import resolve
 from transpiler.stubs import stub_module
+from transpiler.unboxing import unboxed_literals
 
 
 @dataclass
@@ -165,8 +167,9 @@ def stub(source, path: str):
 def _transpile(source, path: str, module_name: str, typed: bool, profile: bool,
                stack_guard: bool, debug: bool = False) -> Transpiled:
     module, resolution, typing, warnings = _analyse(source, path)
-    program = lower(module, resolution, typing, module_name, typed=typed, stack_guard=stack_guard, debug=debug,
-                    source=_decode(source))
+    unboxed = unboxed_literals(module, resolution, typing) if typed else {}
+    program = lower(module, resolution, typing, module_name, typed=typed, stack_guard=stack_guard,
+                    unboxed=unboxed, debug=debug, source=_decode(source))
     hoist_module(program)
     program.profile = profile
     pyx = render_module(program)

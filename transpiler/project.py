@@ -50,6 +50,13 @@ SCHEMA: dict = {
         "max_retries": ((int,), "an integer"),
         "default_confidence": ((int, float), "a number"),
     },
+    # What prism_runtime/parallel_config.py reads.
+    "cluster": {
+        "backend": ((str,), "a string"),
+        "address": ((str,), "a string"),
+        "workers": ((int,), "an integer"),
+        "connect_timeout": ((int, float), "a number"),
+    },
 }
 
 

@@ -101,12 +101,23 @@ def accepts(declared: Type, actual: Type) -> bool:
 _CTYPES = {"int": "long long", "float": "double", "bool": "bint", "string": "str", "array": "list"}
 
 
+def num_array_kind(t: Type) -> Optional[str]:
+    """'d' for a plain `[float]`, 'q' for a plain `[int]` (arrays that may be stored unboxed,
+    prism_runtime/arrays.pyx), else None."""
+    if t.kind == "array" and not t.conf and t.element is not None and not t.element.conf:
+        return {"float": "d", "int": "q"}.get(t.element.kind)
+    return None
+
+
 def ctype_of(t: Type) -> str:
-    """The Cython type a value of type t is stored in."""
+    """The Cython type a value of type t is stored in. A `[float]` or `[int]` is an object:
+    it may be a Python list or an unboxed NumArray."""
     if t.conf:
         return "object"
     if t.kind == "struct":
         return t.name or "object"
+    if num_array_kind(t) is not None:
+        return "object"
     return _CTYPES.get(t.kind, "object")
 
 

@@ -36,3 +36,23 @@ def weighted_average(values, weights):
         total += v * w
         wsum += w
     return total / wsum
+
+
+def lcg_arrays(n):
+    """The arrays weighted_average_built makes (same generator, same order)."""
+    values, weights = [], []
+    seed = 12345
+    for _ in range(n):
+        seed = (seed * 1103515245 + 12345) % 2147483648
+        values.append(seed / 2147483648.0)
+        seed = (seed * 1103515245 + 12345) % 2147483648
+        weights.append(seed / 2147483648.0)
+    return values, weights
+
+
+def weighted_average_built(n, repeats, timed=False):
+    values, weights = lcg_arrays(n)
+    result = 0.0
+    for _ in range(repeats):
+        result = weighted_average(values, weights)
+    return result

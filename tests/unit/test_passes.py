@@ -162,13 +162,13 @@ def test_repeated_array_element_read_is_reused_until_the_index_changes():
     src = ("fn f(w: [float], i: int) -> float {\n let a = w[i] * 2.0\n let b = w[i] + 1.0\n"
            " i = i + 1\n let c = w[i]\n a + b + c }")
     pyx = transpile(src, "t.prism", "t").pyx
-    assert pyx.count("list_float_at_into(") == 2          # w[i] read once, then again after i changes
+    assert pyx.count("seq_float_at_into(") == 2          # w[i] read once, then again after i changes
 
 
 def test_element_reads_are_not_reused_across_calls():
     src = "fn f(w: [float]) -> float {\n let a = w[0]\n w.push(1.0)\n let b = w[0]\n a + b }"
     pyx = transpile(src, "t.prism", "t").pyx
-    assert pyx.count("list_float_at") == 2
+    assert pyx.count("seq_float_at") == 2
 
 
 def test_only_functions_that_can_recurse_get_the_stack_guard():
