@@ -22,7 +22,7 @@ setup(
     package_dir={"transpiler.templates": "templates"},
     package_data={
         "transpiler": ["grammar.txt"],
-        "transpiler.templates": ["*.j2"],
+        "transpiler.templates": ["*.j2", "vendor/*"],
     },
     zip_safe=False,
 )

@@ -3,6 +3,7 @@ that `async ~c { }` blocks start.
 
     Promise.all([f(), g()])      awaits them concurrently; results in order (asyncio.gather)
     promise ~0.9 v               resolved(v ~> 0.9): awaiting it gives the value at once
+    timeout(llm.generate(p), 5000)   the value, or the error TIMEOUT after 5 s (asyncio.wait_for)
     async ~0.8 { .. }            spawn(block): a task the program waits for (join_tasks)
 
 Talks to `confidence` (a task's result carries the block's confidence through its
@@ -10,6 +11,7 @@ own returns) and `errors`. Loaded only by programs that use async features.
 """
 import asyncio
 import inspect
+import math
 
 from prism_runtime.errors import PrismError
 
@@ -60,6 +62,33 @@ class Promise:
     @staticmethod
     def resolve(value):
         return Resolved(value)
+
+
+async def timeout(work, ms):
+    """`await timeout(work, ms)` (the built-in, and std/utils' `timeout`): the value of `work`
+    (an awaitable, or a function of no arguments returning one), or the error TIMEOUT (`catch
+    TimeoutError`) when it is not done within ms milliseconds; the work is then cancelled."""
+    from prism_runtime.confidence import value_of
+    try:
+        limit = float(value_of(ms))
+    except (TypeError, ValueError):
+        _close(work)
+        raise PrismError(f"timeout: milliseconds must be a number, not {ms!r}", code="TYPE_ERROR") from None
+    if math.isnan(limit) or limit < 0:
+        _close(work)
+        raise PrismError(f"timeout takes a number of milliseconds >= 0, not {value_of(ms)!r}",
+                         code="VALUE_ERROR")
+    if callable(work) and not inspect.isawaitable(work):
+        work = work()
+    try:
+        return await asyncio.wait_for(_as_future(work), limit / 1000.0)
+    except asyncio.TimeoutError:
+        raise PrismError(f"timed out after {limit:g} ms", code="TIMEOUT") from None
+
+
+def _close(work):
+    if asyncio.iscoroutine(work):
+        work.close()                       # never started: do not leave it unawaited
 
 
 def _as_future(a):

@@ -5,6 +5,7 @@ cdef class Conf:
     cdef readonly object value
     cdef readonly double confidence
     cdef readonly object tag        # the context name of a tagged value `in "ctx" v`, else None
+    cdef public object trail        # debug builds: the steps that made its confidence (trace.Trail)
 
 cdef object make(object value, double c)
 cpdef object tag(object v, object context)

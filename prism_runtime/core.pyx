@@ -712,6 +712,12 @@ cpdef object b_sleep(object ms):
     return asyncio.sleep(max(0.0, float(value_of(ms))) / 1000.0)
 
 
+cpdef object b_timeout(object awaitable, object ms):
+    """`await timeout(awaitable, ms)`: see asyncs.timeout (error code TIMEOUT)."""
+    from prism_runtime.asyncs import timeout
+    return timeout(awaitable, ms)
+
+
 class TypeName(str):
     """What `typeof(x)` returns: its name, and also equal to "number" for integers and floats."""
     __slots__ = ()

@@ -33,13 +33,15 @@ Talks to: `llm_config` (settings), `llm_local` (the local provider),
 model handles, synchronous calls), `testing` (mocks),
 `context` (current context, confidence reporting), `confidence` (Conf),
 `errors` (PrismError), `batch` (bounded concurrency and the results-and-failures
-contract), and the third-party `openai` package (imported on use).
+contract), `trace` (each call is reported for `debug_llm!` and `prism inspect`), and the
+third-party `openai` package (imported on use).
 """
 from prism_runtime.context cimport current, note_confidence
 from prism_runtime.confidence cimport make, value_of
 
 import asyncio
 import math
+import time
 import weakref
 
 from prism_runtime.batch import errors_mode, finish, positive_int, run_bounded
@@ -172,12 +174,15 @@ class _OpenAIProvider:
         return params
 
     async def complete(self, messages, opts):
-        """(text, token logprobs or None)."""
+        """(text, token logprobs or None, usage: (prompt tokens, completion tokens) or None)."""
         try:
             resp = await self._client().chat.completions.create(**self._params(messages, opts))
             choice = resp.choices[0]
             text = choice.message.content or ""
-            return text, _token_logprobs(choice.logprobs)
+            usage = getattr(resp, "usage", None)
+            tokens = (getattr(usage, "prompt_tokens", None), getattr(usage, "completion_tokens", None)) \
+                if usage is not None else None
+            return text, _token_logprobs(choice.logprobs), tokens
         except asyncio.CancelledError:
             raise
         except Exception as e:
@@ -255,6 +260,22 @@ class _OpenAIProvider:
                     pass
         if not finished:
             raise PrismError("LLM stream was cut off before the model finished (no finish_reason received)")
+
+
+# ---- what debug_llm! and prism inspect see ----------------------------------------------
+
+def _note_call(messages, opts, config, started, text, tokens, result, exc):
+    from prism_runtime.confidence import conf_of as _conf_of
+    from prism_runtime.trace import note_llm_call
+    call = {"prompt": messages[-1]["content"],
+            "system": messages[0]["content"] if messages[0]["role"] == "system" else None,
+            "answer": text, "latency_ms": (time.perf_counter() - started) * 1e3,
+            "prompt_tokens": tokens[0] if tokens else None, "completion_tokens": tokens[1] if tokens else None,
+            "confidence": _conf_of(result) if exc is None else None,
+            "model": opts.get("model") or config.model or config.provider, "error": None}
+    if exc is not None:
+        call["error"] = as_prism_error(exc).message if isinstance(exc, Exception) else type(exc).__name__
+    note_llm_call(call)
 
 
 # ---- the llm object -------------------------------------------------------------------
@@ -342,12 +363,26 @@ class LLM:
                                temperature=temperature, max_tokens=max_tokens, model=model)
 
     async def chat(self, messages, *, temperature=None, max_tokens=None, model=None):
-        """The model's next message after `messages` ([{role, content}], as Conversation keeps them)."""
+        """The model's next message after `messages` ([{role, content}], as Conversation keeps them).
+
+        Each call, answered or failed, is reported to `trace.note_llm_call` (what `debug_llm!`
+        and `prism inspect` show: prompt, answer, latency, tokens, confidence)."""
         mock = mocked(_last_user_message(messages))
         if mock is not None:
             return answer(str(mock[0]), mock[1])
-        text, logprobs = await self._get_provider().complete(messages, self._opts(temperature, max_tokens, model))
-        return _result(text, logprobs, self.config.default_confidence)
+        provider = self._get_provider()
+        opts = self._opts(temperature, max_tokens, model)
+        started = time.perf_counter()
+        try:
+            reply = await provider.complete(messages, opts)
+        except BaseException as exc:
+            _note_call(messages, opts, self.config, started, None, None, None, exc)
+            raise
+        text, logprobs = reply[0], reply[1]
+        result = _result(text, logprobs, self.config.default_confidence)
+        tokens = reply[2] if len(reply) > 2 and reply[2] is not None else (None, len(logprobs) if logprobs else None)
+        _note_call(messages, opts, self.config, started, text, tokens, result, None)
+        return result
 
     async def classify(self, text, labels=None, *, system=None, model=None):
         """The best of `labels` for `text`, with its probability among them from the model's
@@ -385,7 +420,8 @@ class LLM:
             return answer(str(mock[0]), mock[1])
         opts = self._opts(settings.get("temperature"), settings.get("max_tokens"), settings.get("model"))
         provider = self._get_provider()
-        text, logprobs = run_sync(provider.complete(messages, opts))
+        reply = run_sync(provider.complete(messages, opts))   # (text, logprobs[, tokens])
+        text, logprobs = reply[0], reply[1]
         return _result(text, logprobs, self.config.default_confidence)   # reported in the caller's context
 
     def generate_stream(self, prompt, *, system=None, temperature=None, max_tokens=None, model=None):

@@ -60,7 +60,8 @@ async def classify(llm, text, labels, system, model):
     provider = llm._get_provider()
     if labels is None:
         messages = llm._messages(text, system if system is not None else CATEGORY_SYSTEM)
-        reply, logprobs = await provider.complete(messages, llm._opts(0, 8, model))
+        completion = await provider.complete(messages, llm._opts(0, 8, model))   # (text, logprobs[, tokens])
+        reply, logprobs = completion[0], completion[1]
         word = re.sub(r"[^\w-]", "", (reply.split() or [""])[0]).lower()
         return answer(word, confidence_from_logprobs(logprobs, llm.config.default_confidence))
     if not hasattr(provider, "first_token_alternatives"):

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import math
 import os
 import tempfile
 
@@ -202,35 +201,14 @@ def _sync_directory(directory: str) -> None:
 
 # ---------------------------------------------------------------- waiting
 
+from prism_runtime.asyncs import timeout  # noqa: E402  (the built-in `timeout`, one implementation)
+
+
 async def delay(ms):
     """Wait `ms` milliseconds (as the built-in `sleep`)."""
     from prism_runtime.confidence import value_of
     await asyncio.sleep(max(0.0, float(value_of(ms))) / 1000.0)
     return None
-
-
-async def timeout(work, ms):
-    """The result of `work` (an awaitable, or a function of no arguments returning one) if it
-    finishes within `ms` milliseconds; otherwise it is cancelled and this throws an error with
-    code TIMEOUT."""
-    from prism_runtime.confidence import value_of
-    limit = float(value_of(ms))
-    if math.isnan(limit) or limit < 0:
-        if asyncio.iscoroutine(work):
-            work.close()                   # never started: do not leave it unawaited
-        raise PrismError(f"timeout takes a number of milliseconds >= 0, not {value_of(ms)!r}", code="VALUE_ERROR")
-    if callable(work) and not asyncio.isfuture(work):
-        work = work()
-    if not hasattr(work, "__await__"):
-        return work                        # already a value: nothing to wait for
-    try:
-        return await asyncio.wait_for(_awaiting(work), limit / 1000.0)
-    except asyncio.TimeoutError:
-        raise PrismError(f"timed out after {limit:g} ms", code="TIMEOUT") from None
-
-
-async def _awaiting(work):
-    return await work
 
 
 __all__ = ["parse_json", "stringify", "read_file", "write_file", "delay", "timeout"]

@@ -77,7 +77,7 @@ def build_module(source_path: Path, module_name: str, options: BuildOptions = Bu
 
     from transpiler.pipeline import transpile
     result = transpile(source, str(source_path), module_name, typed=options.typed, profile=options.profile,
-                       stack_guard=options.stack_guard)
+                       stack_guard=options.stack_guard, debug=options.debug)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{key}-", dir=out_dir.parent))
     try:

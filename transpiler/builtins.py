@@ -59,7 +59,17 @@ BUILTINS: dict[str, Builtin] = {
     "assert_ne": Builtin("assert_ne", 2, 3, T.NULL, module="testing"),
     "assert_near": Builtin("assert_near", 2, 4, T.NULL, module="testing"),
     "mock_llm": Builtin("mock_llm", 1, 1, T.NULL, module="testing"),
+    "timeout": Builtin("b_timeout", 2, 2, T.ANY),
+    # The debug macros' built-ins: named with `!`, so no declaration can shadow them (a program
+    # may `import debug from "std/debug"` and still write `debug!(..)`); lowered by lower_debug.
+    "debug!": Builtin("macro_debug", 0, None, T.NULL),
+    "debug_confidence!": Builtin("macro_debug_confidence", 1, 2, T.NULL),
+    "debug_context!": Builtin("macro_debug_context", 0, None, T.NULL),
+    "debug_llm!": Builtin("macro_debug_llm", 0, None, T.NULL),
 }
+
+# The debug macros (docs/debugging.md): they print in debug builds and are nothing in release ones.
+DEBUG_MACROS = frozenset({"debug!", "debug_confidence!", "debug_context!", "debug_llm!"})
 
 # Built-in error kinds: `catch TimeoutError { }` (and `catch e: TimeoutError`) catches errors
 # of that kind only, by their code (docs/language.md, Errors).
@@ -73,7 +83,7 @@ ERROR_KINDS: dict[str, str] = {
 
 # Built-in macros, invoked `name!(args)`: the built-in function each stands for. (A user's
 # macro of the same name takes precedence; see transpiler/macros.py.)
-BUILTIN_MACROS: dict[str, str] = {"assert": "assert", "mock_llm": "mock_llm"}
+BUILTIN_MACROS: dict[str, str] = {"assert": "assert", "mock_llm": "mock_llm", **{m.rstrip("!"): m for m in DEBUG_MACROS}}
 
 # Built-ins whose runtime function is a C-level call of a cimported runtime module.
 CIMPORTED_MODULES = ("core", "confidence")
@@ -109,6 +119,8 @@ STD_MODULES: dict[str, str] = {
     "std/context": "prism_runtime.context",
     "std/cache": "prism_runtime.cache",
     "std/log": "prism_runtime.log",
+    "std/debug": "prism_runtime.debug",
+    "std/debug/llm": "prism_runtime.debug",
     "std/parallel": "prism_runtime.parallel",
     "std/core": "prism_runtime.std_core",
     "std/utils": "prism_runtime.std_utils",

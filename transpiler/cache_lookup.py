@@ -44,7 +44,7 @@ RELEASE_OPT_LEVEL = 3
 class BuildOptions:
     opt_level: int = 2
     lto: bool = False
-    debug: bool = False
+    debug: bool = False                      # a debug build: -g, debug macros and tracing (lower_debug)
     typed: bool = True
     annotate: bool = False
     profile_generate: Optional[str] = None   # directory for -fprofile-generate data

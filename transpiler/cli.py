@@ -160,17 +160,24 @@ def prism_main():
               help=f"C optimisation level [default: {DEV_OPT_LEVEL}, the development profile; "
                    f"{RELEASE_OPT_LEVEL} with --release].")
 @untyped_option
-def run_cmd(file, release, opt_level, untyped):
+@click.option("--debug", is_flag=True,
+              help="A debug build (-O0 -g): debug macros print, confidence factors are tracked, and an "
+                   "uncaught error shows the Prism call stack with each frame's locals (docs/debugging.md).")
+def run_cmd(file, release, opt_level, untyped, debug):
     """Compile (cached) and run FILE, or the current project's main module.
 
     Uses the development profile (-O0: quickest to compile; typed code runs
-    slower than in a release build) unless --release or -O is given.
+    slower than in a release build) unless --release or -O is given; --debug
+    builds for debugging (docs/debugging.md).
     """
     from transpiler import runner
     if file is None:
         from transpiler.project import project_main_file
         file = project_main_file(Path.cwd())
     _check_file(file)
+    if debug:
+        from transpiler.debug_session import run_debug
+        sys.exit(run_debug(file, untyped))
     sys.exit(runner.run_file(file, run_options(run_opt_level(release, opt_level), typed=not untyped)))
 
 
@@ -272,4 +279,11 @@ def _register_project_commands():
     project.register(prism_main)
 
 
+def _register_debugging_commands():
+    from transpiler import analyze_cmd, inspect_cmd
+    inspect_cmd.register(prism_main)
+    analyze_cmd.register(prism_main)
+
+
 _register_project_commands()
+_register_debugging_commands()

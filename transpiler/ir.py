@@ -344,6 +344,19 @@ class Module:
     main_name: Optional[str]        # safe name of `fn main`, if any
     prism_exports: list             # (prism name, safe name) for names renamed by escaping
     profile: bool = False           # compile with Cython's profiling hooks
+    trace_sites: Optional[list] = None  # list[TraceSite]: the module holds a tracer (lower_debug)
+    debug: bool = False             # a debug build (`--debug`): macros and factor tracking on
     uses_tensor_views: bool = False # declares the fused memoryview type (only when needed:
                                     # its support code changes how gcc optimises the module)
     uses_arrays: bool = False       # cimports prism_runtime.arrays (unboxed [float]/[int] arrays)
+
+
+@dataclass
+class TraceSite:
+    """A place the debug tracer is told about (prism_runtime/trace.pyx, transpiler/lower_debug.py)."""
+    kind: str                       # "~>", "fn", "op", "enter", "shift", "leave", "macro", "catch", "frame", "break"
+    line: int
+    function: str                   # the Prism function it is in ("<top level>", "<closure>")
+    label: str                      # what to show: source text, a context name, a variable
+    flags: int = 0                  # context logging flags (lower_debug.LOG_*)
+    names: tuple = ()               # (py name, Prism name, line) of the function's variables (frames, breaks)

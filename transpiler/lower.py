@@ -34,14 +34,18 @@ from transpiler.lower_calls import CallLowering
 from transpiler.lower_expr import CONF_STRUCT, TENSOR_VIEW, ExprLowering
 from transpiler.lower_match import MatchLowering
 from transpiler.lower_fn import CallableLowering, FnState
+from transpiler.lower_debug import DebugLowering, is_debug_macro, needs_tracer
 from transpiler.resolve import Resolution, Symbol
 from transpiler.walk import descendants
 
 
-class Lowerer(CallableLowering, CallLowering, MatchLowering, ExprLowering):
+class Lowerer(CallableLowering, CallLowering, MatchLowering, DebugLowering, ExprLowering):
     def __init__(self, module: ast.Module, res: Resolution, ty: Typing, module_name: str, typed: bool = True,
-                 stack_guard: bool = True):
+                 stack_guard: bool = True, debug: bool = False, source: Optional[str] = None):
         self.module, self.res, self.ty = module, res, ty
+        self.debug = debug                   # a debug build: macros, traced sites (lower_debug)
+        self.sites: list = []                # ir.TraceSite, indexed by the generated code
+        self.source_lines = source.splitlines() if source is not None else []
         self.module_name = module_name
         self.typed = typed
         self.pre: list = []
@@ -86,8 +90,8 @@ class Lowerer(CallableLowering, CallLowering, MatchLowering, ExprLowering):
         if not self.typed or sym.kind != "local" or sym.captured or not self.state.typed_locals:
             return "object"
         t = self.ty.sym(sym)
-        if t.conf and t.kind in CONF_STRUCT and isinstance(sym.decl, ast.Let):
-            return CONF_STRUCT[t.kind]          # a confident scalar local travels unboxed
+        if t.conf and t.kind in CONF_STRUCT and isinstance(sym.decl, ast.Let) and not self.debug:
+            return CONF_STRUCT[t.kind]          # a confident scalar local travels unboxed (debug builds box it)
         return T.ctype_of(t)
 
     # ------------------------------------------------------------ module
@@ -127,9 +131,11 @@ class Lowerer(CallableLowering, CallLowering, MatchLowering, ExprLowering):
         exports = [(s.name, s.py_name) for s in self.res.module_scope.symbols
                    if s.py_name != s.name and s.py_name == ident(s.name) and s.kind in ("fn", "struct", "global")
                    and id(s.decl) in top_decls]
+        traced = self.debug or bool(self.sites) or needs_tracer(self.module)
         return ir.Module(self.module_name, self.module.path, imports, structs, functions, toplevel,
                          is_async, top_globals, self.res.decls[id(main)].py_name if main else None, exports,
-                         uses_tensor_views=bool(self.tensor_params), uses_arrays=self.uses_arrays)
+                         uses_tensor_views=bool(self.tensor_params), trace_sites=self.sites if traced else None,
+                         debug=self.debug, uses_arrays=self.uses_arrays)
 
     def import_(self, s: ast.Import) -> list:
         info = self.res.imports.get(id(s))
@@ -220,7 +226,7 @@ class Lowerer(CallableLowering, CallLowering, MatchLowering, ExprLowering):
         if s.value is None:
             return [ir.Assign(ir.Var(sym.py_name), ir.Lit(None), s.span.line)] \
                 if self.sym_ctype(sym) == "object" else []
-        return [self.assign_to(sym, s.value, s.span.line)]
+        return [self.assign_to(sym, s.value, s.span.line)] + self.break_after_binding(sym, s.span.line)
 
     def s_Assign(self, s: ast.Assign):
         line = s.span.line
@@ -232,7 +238,9 @@ class Lowerer(CallableLowering, CallLowering, MatchLowering, ExprLowering):
                 value_ast = ast.Binary(s.op[0], target, s.value, s.span)
                 self.synthesized.append(value_ast)
                 self.ty.exprs[id(value_ast)] = arith_type(s.op[0], self.ty.of(target), self.ty.of(s.value))
-            return [self.assign_to(self.res.names[id(target)], value_ast, line)]
+            sym = self.res.names[id(target)]
+            return [self.assign_to(sym, value_ast, line)] + \
+                (self.break_after_binding(sym, line) if sym.kind == "local" else [])
         if s.op != "=" and not (_simple(target.obj) and (isinstance(target, ast.Member) or _simple(target.index))):
             return self.compound_to_slot(s)
         if s.op == "=":
@@ -277,6 +285,8 @@ class Lowerer(CallableLowering, CallLowering, MatchLowering, ExprLowering):
         return out + [ir.ExprStmt(ir.RtCall("_rt", write, [obj, key, value]), line)]
 
     def s_ExprStmt(self, s: ast.ExprStmt, implicit_return: bool = False):
+        if is_debug_macro(s.expr) and not self.debug:
+            return []                           # release builds: a debug macro is nothing at all
         if id(s) in self.res.throwing:          # `error("..") ~> 0.9` standing alone throws it
             return [ir.Raise(ir.RtCall("_rt", "to_exception", [self.boxed(s.expr)]), s.span.line)]
         if isinstance(s.expr, ast.Match) and not implicit_return:
@@ -313,8 +323,13 @@ class Lowerer(CallableLowering, CallLowering, MatchLowering, ExprLowering):
         factors = ([ir.Lit(st.conf_factor)] if st.conf_factor is not None else []) + \
             [self.boxed(e) for e in st.conf_exprs] + [self.boxed(c) for c in st.catch_factors]
         for factor in factors:
-            value = ir.RtCall("_cf", "scale", [value, factor])
+            value = self.traced_scale(value, factor, s.span.line)
             vtype = T.with_conf(vtype)
+        if st.break_spec is not None:
+            result = self.temp()
+            return [ir.Assign(ir.Var(result), value, s.span.line)] + \
+                self.break_check(ir.Var(result), "its result", s.span.line) + \
+                [ir.Return(self.coerce(ir.Var(result), vtype, st.ret), s.span.line)]
         return [ir.Return(self.coerce(value, vtype, st.ret), s.span.line)]
 
     def s_Break(self, s):
@@ -435,7 +450,7 @@ class Lowerer(CallableLowering, CallLowering, MatchLowering, ExprLowering):
             handler, branches = [], []
             for c in s.catches:
                 line = c.span.line
-                binds = []
+                binds = self.caught_note(exc, line) if c is s.catches[0] else []
                 if id(c) in self.res.targets:          # `catch TimeoutError` binds nothing
                     binds.append(ir.Assign(ir.Var(self.res.targets[id(c)].py_name), error, line))
                 self.state.catch_factors.append(c.confidence) if c.confidence is not None else None
@@ -470,16 +485,23 @@ class Lowerer(CallableLowering, CallLowering, MatchLowering, ExprLowering):
         return self.block((s,))
 
     def context_block(self, ctx_value: ir.Expr, body: ast.Block, line: int, enter_fn: str = "enter",
-                      failure: Optional[str] = None) -> list:
+                      failure: Optional[str] = None, kind: str = "enter", label: str = "",
+                      shifted: bool = False) -> list:
         """Run body with a context entered; an error leaving it records that context (an
-        error's `context` is where it happened), or becomes the `failure` error."""
+        error's `context` is where it happened), or becomes the `failure` error. Traced
+        (debug builds, tracing attributes) through the module's tracer (lower_debug)."""
         token = self.temp("_pc")
         exc = self.temp("_pe")
-        enter = ir.Assign(ir.Var(token), ir.RtCall("_cx", enter_fn, [ctx_value]), line)
-        leave = ir.ExprStmt(ir.RtCall("_cx", "exit", [ir.Var(token)]), line)
+        traced = enter_fn == "enter" and self.traced_context()
+        entered = self.context_enter(ctx_value, line, kind, label) if traced else \
+            ir.RtCall("_cx", enter_fn, [ctx_value])
+        enter = ir.Assign(ir.Var(token), entered, line)
+        leave = ir.ExprStmt(self.context_exit(token, body.span.end_line, shifted) if traced else
+                            ir.RtCall("_cx", "exit", [ir.Var(token)]), line)
         note = ir.RtCall("_cx", failure or "note_error", [ir.Var(exc)])
         handler = [ir.Raise(note, line)] if failure else [ir.ExprStmt(note, line), ir.Raise(None, line)]
-        inner = ir.Try(self.body(body), exc, handler, None, line)
+        inner_body = self.body(body) + (self.context_variables(token, body, body.span.end_line) if traced else [])
+        inner = ir.Try(inner_body, exc, handler, None, line)
         return [enter, ir.Try([inner], None, None, [leave], line)]
 
     def s_Verify(self, s: ast.Verify):
@@ -498,9 +520,13 @@ class Lowerer(CallableLowering, CallLowering, MatchLowering, ExprLowering):
 
     def s_ContextShift(self, s: ast.ContextShift):
         out = []
-        for seg in s.segments:
+        previous = None
+        for i, seg in enumerate(s.segments):
             self.pre = []
-            out.extend(self.context_block(ir.Lit(seg.name), seg.body, seg.span.line))
+            out.extend(self.context_block(ir.Lit(seg.name), seg.body, seg.span.line,
+                                          kind="shift" if previous is not None else "enter", label=previous or "",
+                                          shifted=i + 1 < len(s.segments)))
+            previous = seg.name
         return out
 
     def s_Uncertain(self, s: ast.Uncertain):
@@ -580,10 +606,12 @@ def _contains_await(stmts) -> bool:
 
 
 def lower(module: ast.Module, res: Resolution, ty: Typing, module_name: str, typed: bool = True,
-          stack_guard: bool = True, unboxed: Optional[dict] = None) -> ir.Module:
+          stack_guard: bool = True, unboxed: Optional[dict] = None, debug: bool = False,
+          source: Optional[str] = None) -> ir.Module:
     """Lower a checked module to IR (`typed=False` keeps every value a Python object;
     `stack_guard=False` drops the C stack check from recursive functions; `unboxed` says
-    which array literals are built as NumArrays, see unboxing.py)."""
-    lowerer = Lowerer(module, res, ty, module_name, typed, stack_guard)
+    which array literals are built as NumArrays, see unboxing.py; `debug=True` makes a
+    debug build, see lower_debug; `source` gives traced sites their labels)."""
+    lowerer = Lowerer(module, res, ty, module_name, typed, stack_guard, debug, source)
     lowerer.unboxed = unboxed or {}
     return lowerer.run()

@@ -17,7 +17,7 @@ from __future__ import annotations
 from transpiler import ast
 from transpiler import ir
 from transpiler import types as T
-from transpiler.builtins import BUILTINS, CIMPORTED_MODULES
+from transpiler.builtins import BUILTINS, CIMPORTED_MODULES, DEBUG_MACROS
 from transpiler.callgraph import DEPTH_PARAM, REC_PREFIX
 from transpiler.escape import ident, is_plain_attribute
 from transpiler.lower_expr import TENSOR_VIEW
@@ -118,6 +118,8 @@ class CallLowering:
         return ir.Call(func, [ir.Bin("-", ir.Var(DEPTH_PARAM), ir.Lit(1))] + slots, [])
 
     def builtin_call(self, name, e):
+        if name in DEBUG_MACROS:
+            return self.debug_macro(name, e)
         spec = BUILTINS[name]
         module = "_rt" if spec.module == "core" else "_cf"
         args = [a.value for a in e.args if a.name is None]

@@ -123,7 +123,7 @@ class ExprLowering:
             if sym is not None and sym.kind == "local":
                 return self.sym_ctype(sym)
             return T.ctype_of(t)
-        if t.conf and t.kind in CONF_STRUCT and self.state.typed_locals:
+        if t.conf and t.kind in CONF_STRUCT and self.state.typed_locals and not self.debug:
             unboxed = _C_SCALAR | STRUCTS
             if isinstance(e, ast.Binary):
                 if e.op == "~>" and self.rep(e.left) in unboxed and \
@@ -295,7 +295,7 @@ class ExprLowering:
         if op in ("&&", "||"):
             return self.logical(e, lt, rt)
         if op == "~>":
-            return ir.RtCall("_cf", "with_conf", [self.boxed(e.left), self.expr(e.right)])
+            return self.traced_with_conf(self.boxed(e.left), self.expr(e.right), e)
         if op == "~??":
             tmp = self.temp()
             return ir.Cond(ir.Bin(">=", ir.RtCall("_cf", "conf_of", [ir.Walrus(tmp, self.boxed(e.left))]),
@@ -311,7 +311,7 @@ class ExprLowering:
                 return ir.Bin(_C_COMPARE[op], left, right)
             if self.typed and not lt.conf and not rt.conf and lt.kind == rt.kind == "string":
                 return ir.Bin(_C_COMPARE[op], left, right)
-            return ir.RtCall("_rt", _GENERIC[op], [left, right])
+            return self.traced_generic(op, left, right, _GENERIC[op], e, lt, rt)
         return self.arith(op, left, right, lt, rt, self.t(e), e)
 
     def arith(self, op, left, right, lt, rt, result, e=None):
@@ -334,7 +334,7 @@ class ExprLowering:
                 return ir.Bin("+", left, ir.RtCall("_rt", "to_str", [right]))
             if rt.kind == "string":
                 return ir.Bin("+", ir.RtCall("_rt", "to_str", [left]), right)
-        return ir.RtCall("_rt", _GENERIC[op], [left, right])
+        return self.traced_generic(op, left, right, _GENERIC[op], e, lt, rt)
 
     def logical(self, e, lt, rt):
         if self.typed and lt == T.BOOL and rt == T.BOOL:

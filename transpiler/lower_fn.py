@@ -77,6 +77,8 @@ class FnState:
         self.catch_factors: list = []       # `catch e ~c` clauses around the current statement
         self.renamed: dict = {}             # Symbol -> the local the body uses instead of its py_name
         self.loop_steps: list = []          # per enclosing loop: the step a `continue` runs (C-style for)
+        self.trace_flags = 0                # context logging of its tracing attributes (lower_debug)
+        self.break_spec = None              # its `#[confidence_break]`: (threshold, message, action) IR
 
 
 class CallableLowering:
@@ -151,7 +153,7 @@ class CallableLowering:
         """Is this function or method lowered with a depth budget? Those on a call cycle that
         become plain cpdef functions (no closures, attributes, async or tensor views). Methods
         only in typed code: untyped code calls methods dynamically, through the entry."""
-        if not self.stack_guard or id(fn) not in self.cycles or (method and not self.typed):
+        if not self.stack_guard or id(fn) not in self.cycles or (method and not self.typed) or self.debug:
             return False
         if not method and self.res.top_functions.get(fn.name) is not fn:
             return False
@@ -219,6 +221,7 @@ class CallableLowering:
         self.fn_scope = scope
         self.state = FnState(scope, node, ret, conf, True, conf_exprs, is_async)
         self.state.depth_budget = depth_budget
+        self.setup_function_tracing(node)
         self.pre = []
         ir_params = []
         for p, pt in zip(params, param_types):
@@ -269,6 +272,7 @@ class CallableLowering:
                                     or isinstance(body.body[-1], ast.ExprStmt))):
             stmts.append(ir.Raise(ir.RtCall("_rt", "missing_return", [ir.Lit(getattr(node, "name", name))]),
                                   body.span.end_line))
+        stmts = self.with_unwinding(name, scope, stmts, body.span.line)
         header = []
         if scope.globals_written:
             header.append(ir.Scope("global", sorted(s.py_name for s in scope.globals_written), body.span.line))

@@ -165,11 +165,11 @@ def stub(source, path: str):
 
 
 def _transpile(source, path: str, module_name: str, typed: bool, profile: bool,
-               stack_guard: bool) -> Transpiled:
+               stack_guard: bool, debug: bool = False) -> Transpiled:
     module, resolution, typing, warnings = _analyse(source, path)
     unboxed = unboxed_literals(module, resolution, typing) if typed else {}
     program = lower(module, resolution, typing, module_name, typed=typed, stack_guard=stack_guard,
-                    unboxed=unboxed)
+                    unboxed=unboxed, debug=debug, source=_decode(source))
     hoist_module(program)
     program.profile = profile
     pyx = render_module(program)
@@ -178,5 +178,7 @@ def _transpile(source, path: str, module_name: str, typed: bool, profile: bool,
 
 
 def transpile(source, path: str, module_name: str, *, typed: bool = True, profile: bool = False,
-              stack_guard: bool = True) -> Transpiled:
-    return _deep(_transpile, source, path, module_name, typed, profile, stack_guard)
+              stack_guard: bool = True, debug: bool = False) -> Transpiled:
+    """`debug=True`: a debug build (debug macros print, confidence factors are tracked; see
+    lower_debug); otherwise the debug macros are nothing."""
+    return _deep(_transpile, source, path, module_name, typed, profile, stack_guard, debug)

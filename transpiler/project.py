@@ -322,17 +322,27 @@ def register(group: click.Group) -> None:
     @group.command("profile")
     @click.argument("file", type=click.Path(path_type=Path), required=False)
     @click.option("--flamegraph", is_flag=True, help="Write an SVG flame graph.")
-    @click.option("-o", "output", type=click.Path(path_type=Path), help="Flame graph path (default flamegraph.svg).")
+    @click.option("--confidence", is_flag=True,
+                  help="Profile confidence instead of time: where confidence is produced and lost, per function "
+                       "and per line, and an SVG chart (a debug build; docs/debugging.md).")
+    @click.option("-o", "output", type=click.Path(path_type=Path),
+                  help="Chart path (default flamegraph.svg, or confidence.svg with --confidence).")
     @click.option("-O", "opt_level", type=click.IntRange(0, 3), default=2, show_default=True)
     @click.option("--top", default=15, show_default=True, help="How many functions to list.")
-    def profile_cmd(file, flamegraph, output, opt_level, top):
-        """Build FILE (or the project's main) with profiling hooks, run it, and report where time goes."""
-        from transpiler.project_run import profile_file
+    def profile_cmd(file, flamegraph, confidence, output, opt_level, top):
+        """Build FILE (or the project's main) with profiling hooks, run it, and report where time goes
+        (or, with --confidence, where confidence goes)."""
         if file is None:
             file = project_main_file(Path.cwd())
         if not file.is_file():
             click.echo(f"error: no such file: {file}", err=True)
             sys.exit(1)
+        if confidence:
+            from transpiler.confidence_profile import profile_confidence
+            if flamegraph:
+                raise click.UsageError("--confidence and --flamegraph are exclusive")
+            sys.exit(profile_confidence(file, output or Path("confidence.svg")))
+        from transpiler.project_run import profile_file
         sys.exit(profile_file(file, opt_level, flamegraph, output or Path("flamegraph.svg"), top))
 
 

@@ -455,7 +455,8 @@ class _Resolver(Visitor):
             return Symbol(e.id, "runtime", None, e.id, None)
         # Choice (as in JavaScript and Python): evaluating an undefined name is a runtime error
         # (the original authors' programs catch it); the compiler warns.
-        known = [n for scope in self.scopes for n in scope] + list(BUILTINS) + list(RUNTIME_GLOBALS)
+        known = [n for scope in self.scopes for n in scope] + [b for b in BUILTINS if not b.endswith("!")] \
+            + list(RUNTIME_GLOBALS)
         close = difflib.get_close_matches(e.id, known, n=1)
         self.res.warnings.append(CompileError(f"undefined name '{e.id}'", e.span,
                                               help=f"did you mean '{close[0]}'?" if close else None))

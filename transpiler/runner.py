@@ -69,6 +69,39 @@ def prism_location(exc: BaseException):
     return found
 
 
+def prism_frames(exc: BaseException) -> list:
+    """Every Prism frame of exc's traceback, outermost first: (prism file, line, function's
+    code name). A debug build's function re-raises from its unwinding handler (lower_debug),
+    which adds a second entry for the same call at the `raise`; those entries are left out."""
+    frames = []
+    tb = exc.__traceback__
+    while tb is not None:
+        filename = _pyx_path(tb.tb_frame)
+        if filename is not None:
+            marks = _line_marks(filename)
+            line = tb.tb_lineno
+            source = _source_of(filename)
+            if 0 < line <= len(marks) and marks[line - 1] and source is not None \
+                    and not _is_unwinding_reraise(filename, line):
+                frames.append((source, marks[line - 1], tb.tb_frame.f_code.co_name))
+        tb = tb.tb_next
+    return frames
+
+
+@lru_cache(maxsize=64)
+def _pyx_lines(pyx: str) -> tuple:
+    try:
+        return tuple(Path(pyx).read_text(encoding="utf-8").splitlines())
+    except OSError:
+        return ()
+
+
+def _is_unwinding_reraise(pyx: str, line: int) -> bool:
+    lines = _pyx_lines(pyx)
+    return 1 < line <= len(lines) and lines[line - 1].strip().startswith("raise  #") \
+        and "_ptrace.unwinding(" in lines[line - 2]
+
+
 def _pyx_path(frame) -> Optional[str]:
     """The generated .pyx behind a Cython frame: Cython records only its base name,
     and the module's __file__ (the built extension) sits beside it in the cache."""
@@ -163,15 +196,6 @@ async def _await(awaitable):
     return await awaitable
 
 
-def display_path(path: str) -> str:
-    """A path as the user would write it: relative to the working directory when inside it."""
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:
-        return path
-    return path if rel.startswith("..") else rel
-
-
 def run_file(file: Path, options) -> int:
     """`prism run`: import FILE (building what is not cached), print its result, call `main`;
     the exit status. A compile error prints its diagnostic, an uncaught Prism error
@@ -195,6 +219,7 @@ def run_file(file: Path, options) -> int:
         where = prism_location(exc)
         message = error_message(exc)
         if where is not None:
+            from prism_runtime.debug import display_path
             print(f"{display_path(where[0])}:{where[1]}: error: {message}", file=sys.stderr)
         else:
             print(f"{file}: error: {message}", file=sys.stderr)
