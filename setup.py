@@ -18,10 +18,11 @@ if sys.argv[1:2] == ["build_ext"]:
     sys.exit(subprocess.call([sys.executable, str(runtime_setup), *sys.argv[1:]]))
 
 setup(
-    packages=["transpiler", "transpiler.templates"],
+    packages=["transpiler", "transpiler.front", "transpiler.passes", "transpiler.back", "transpiler.tools",
+              "transpiler.templates"],
     package_dir={"transpiler.templates": "templates"},
     package_data={
-        "transpiler": ["grammar.txt"],
+        "transpiler.front": ["grammar.txt"],
         "transpiler.templates": ["*.j2", "vendor/*"],
     },
     zip_safe=False,

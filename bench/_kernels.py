@@ -1,6 +1,6 @@
 """Shared by the bench scripts: build a Prism kernel file at -O3 and time calls.
 
-Talks to `transpiler.build` (the same cached build `prism run` uses).
+Talks to `transpiler.toolchain.build` (the same cached build `prism run` uses).
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH.parent))
 
-from transpiler.build import BuildOptions, build_module  # noqa: E402
+from transpiler.toolchain.build import BuildOptions, build_module  # noqa: E402
 
 
 def load_kernels(name: str, opt_level: int = 3, stack_guard: bool = True, module_name: str = ""):

@@ -28,7 +28,7 @@ sys.path.insert(0, str(HERE))
 
 from _kernels import best_time  # noqa: E402
 
-from transpiler.build import BuildOptions, build_module  # noqa: E402
+from transpiler.toolchain.build import BuildOptions, build_module  # noqa: E402
 
 KERNELS = HERE / "kernels" / "debug_kernels.prism"
 

@@ -49,7 +49,8 @@ STAGES = r"""
 import sys, time
 t0 = time.perf_counter()
 from pathlib import Path
-from transpiler import build, pipeline
+from transpiler import pipeline
+from transpiler.toolchain import build
 t1 = time.perf_counter()
 source = Path(sys.argv[1])
 result = pipeline.transpile(source.read_bytes(), str(source), "hello")
@@ -116,7 +117,7 @@ def repl_round_trips(work: Path, env: dict, inputs: int) -> list:
 
 
 def stop_server(env: dict) -> None:
-    probe = subprocess.run([sys.executable, "-c", "from transpiler.compile_server import socket_path; "
+    probe = subprocess.run([sys.executable, "-c", "from transpiler.toolchain.compile_server import socket_path; "
                             "print(socket_path())"], env=env, capture_output=True, text=True)
     path = probe.stdout.strip()
     try:
@@ -160,7 +161,7 @@ def main() -> None:
 
     warm = [timed(prism + ["hello.prism"], work, local) for _ in range(args.repeats)]
     from_cache = subprocess.run([sys.executable, "-c", "from pathlib import Path; "
-                                 "from transpiler.cache_lookup import BuildOptions, lookup; "
+                                 "from transpiler.toolchain.cache_lookup import BuildOptions, lookup; "
                                  "print(lookup(Path('hello.prism'), 'hello', BuildOptions(opt_level=0)).extension)"],
                                 cwd=work, env=local, capture_output=True, text=True, check=True).stdout.strip()
     module_dir = Path(from_cache).parent

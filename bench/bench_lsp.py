@@ -39,7 +39,7 @@ from bench_compile import source_of  # noqa: E402
 from lsp_client import LspClient  # noqa: E402
 
 from transpiler.pipeline import analyse  # noqa: E402
-from transpiler.tokenizer import PrismTokenTypes as T, tokens_for_parser  # noqa: E402
+from transpiler.front.tokenizer import PrismTokenTypes as T, tokens_for_parser  # noqa: E402
 
 
 def median_time(fn, repeats: int) -> float:

@@ -28,7 +28,7 @@ sys.path.insert(0, str(REPO / "tests" / "hardening"))
 
 from progen import RandomChooser, any_program  # noqa: E402
 
-from transpiler.diagnostics import CompileError  # noqa: E402
+from transpiler.front.diagnostics import CompileError  # noqa: E402
 from transpiler.pipeline import transpile  # noqa: E402
 
 
@@ -45,7 +45,7 @@ def full_build(source: bytes, workdir: Path, timeout: float) -> str | None:
     path = workdir / "fuzz case.prism"
     path.write_bytes(source)
     try:
-        proc = subprocess.run([sys.executable, "-c", "from transpiler.cli import prismc_main; prismc_main()",
+        proc = subprocess.run([sys.executable, "-c", "from transpiler.tools.cli import prismc_main; prismc_main()",
                                str(path), "-O0", "-o", str(workdir / "out")], capture_output=True, text=True,
                               errors="replace", timeout=timeout * 10, cwd=str(REPO))
     except subprocess.TimeoutExpired:

@@ -1,7 +1,7 @@
 # cython: language_level=3
 """Prism arrays of floats and ints, stored unboxed: `NumArray`.
 
-The compiler builds an array literal as a NumArray (transpiler/unboxing.py) where the array
+The compiler builds an array literal as a NumArray (transpiler/passes/unboxing.py) where the array
 cannot escape the local variables and parameters of Prism functions, and typed code reads and
 writes its elements through the inline dispatch of arrays.pxd (`seq_*`: a NumArray, else the
 list path), so a loop over a million floats touches 8 bytes per element instead of a list slot

@@ -21,7 +21,7 @@ cpdef bint conf_between(object v, object lo, object hi) except -1
 
 # ---------------------------------------------------------------- unboxed confident scalars
 # Typed Prism code keeps a confident float/int/bool in a local as a C struct of
-# value and confidence (no allocation per operation); `transpiler/lower_expr.py`
+# value and confidence (no allocation per operation); `transpiler/back/lower_expr.py`
 # emits calls to these inline helpers and boxes to `Conf` only where a value
 # leaves typed code. Results multiply confidences, as the language says.
 from prism_runtime.context cimport note_confidence

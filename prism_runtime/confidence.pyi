@@ -1,6 +1,6 @@
 """Types of `prism_runtime.confidence` (a compiled module) for type checkers and editors.
 
-Stubs generated for compiled Prism modules (`transpiler/stubs.py`) name `Conf` for
+Stubs generated for compiled Prism modules (`transpiler/back/stubs.py`) name `Conf` for
 values that may carry a confidence: `float | Conf[float]`.
 """
 from typing import Any, Generic, Iterator, TypeVar

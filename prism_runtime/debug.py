@@ -10,7 +10,7 @@ in program order on a terminal.
 
 `pause` (the breakpoint action) calls the handler that `set_pause_handler`
 installed: `prism run --debug` installs one that opens the REPL with the frame's
-locals (transpiler/debug_session.py); without one, or without a terminal, the
+locals (transpiler/tools/debug_session.py); without one, or without a terminal, the
 breakpoint writes its record and the program goes on.
 
 Also the importable standard modules `std/debug` and `std/debug/llm` (the

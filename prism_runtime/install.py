@@ -1,11 +1,11 @@
 """Import hook: after `import prism_runtime.install`, `import geometry` finds
 `geometry.prism` on sys.path, compiles it on first import and reuses the
 cached build afterwards (keyed by source hash and compiler version, see
-`transpiler.build`).
+`transpiler.toolchain.build`).
 
-Talks to: `transpiler.cache_lookup` (a cached module is loaded without
-importing the compiler), `transpiler.compile_server` (building, by the
-compile server when one runs), `transpiler.diagnostics`
+Talks to: `transpiler.toolchain.cache_lookup` (a cached module is loaded without
+importing the compiler), `transpiler.toolchain.compile_server` (building, by the
+compile server when one runs), `transpiler.front.diagnostics`
 (rendering compile errors into the ImportError it raises); both come with the
 compiler (prism-lang), so where only prism-runtime is installed, importing a
 `.prism` file is an ImportError that says so. `prism run` uses
@@ -44,11 +44,11 @@ def set_options(options) -> None:
 
 
 def current_options():
-    from transpiler.cache_lookup import BuildOptions
+    from transpiler.toolchain.cache_lookup import RELEASE_OPT_LEVEL, BuildOptions
     if _options is not None:
         return _options
     level = os.environ.get("PRISM_OPT_LEVEL")
-    return BuildOptions(opt_level=int(level) if level and level.isdigit() else 2,
+    return BuildOptions(opt_level=int(level) if level and level.isdigit() else RELEASE_OPT_LEVEL,
                         typed=os.environ.get("PRISM_UNTYPED") != "1")
 
 
@@ -105,17 +105,17 @@ class PrismLoader(importlib.abc.Loader):
     def create_module(self, spec):
         source = self.source
         try:
-            from transpiler.cache_lookup import load_shared_utility, lookup
+            from transpiler.toolchain.cache_lookup import load_shared_utility, lookup
         except ModuleNotFoundError as exc:
             if exc.name != "transpiler":
                 raise
             raise ImportError(f"{source}: compiling a .prism file on import needs the Prism compiler "
                               f"(pip install prism-lang); this environment has the runtime only",
                               name=spec.name, path=str(source)) from None
-        # A cache hit loads without importing the compiler (transpiler.cache_lookup).
+        # A cache hit loads without importing the compiler (transpiler.toolchain.cache_lookup).
         built = lookup(source, spec.name, current_options()) or self._build(spec)
         if built.warnings:
-            from transpiler.diagnostics import from_record, render
+            from transpiler.front.diagnostics import from_record, render
             text = _read_text(source)
             for warning in built.warnings:
                 print(render(from_record(warning), text, _display_path(source), "warning"), file=sys.stderr)
@@ -125,15 +125,15 @@ class PrismLoader(importlib.abc.Loader):
         return self._extension_loader.create_module(spec)
 
     def _build(self, spec):
-        """A fresh build (transpiler.cache_lookup.CachedBuild); a compile error becomes a PrismCompileFailure."""
-        from transpiler import compile_server
+        """A fresh build (transpiler.toolchain.cache_lookup.CachedBuild); a compile error becomes a PrismCompileFailure."""
+        from transpiler.toolchain import compile_server
         source = self.source
         try:
             return compile_server.build(source, spec.name, current_options())
         except Exception as exc:
             # Imported only now: with a compile server, a good build needs neither module.
-            from transpiler.build import InternalCompilerError, as_compile_error
-            from transpiler.diagnostics import CompileError, render
+            from transpiler.toolchain.build import InternalCompilerError, as_compile_error
+            from transpiler.front.diagnostics import CompileError, render
             if isinstance(exc, CompileError):
                 raise PrismCompileFailure(exc, source, render(exc, _read_text(source), str(source))) from None
             if isinstance(exc, InternalCompilerError):

@@ -13,7 +13,7 @@ is loaded from the driver's extension path when that file is here with the
 same hash (a local pool, LocalCluster, a local Ray), else from the shipped
 bytes written under `<cache>/parallel/`, else, when this interpreter or
 compiler differs from the driver's, compiled from the shipped source through
-the build cache (`transpiler.build`). A process can hold several versions of
+the build cache (`transpiler.toolchain.build`). A process can hold several versions of
 a module (one per hash); activating a bundle puts its versions in sys.modules.
 
 Importing a module runs its top level. On a worker that must not re-run the
@@ -22,7 +22,7 @@ and the first `parallel.map` (or `parallel.workers()`) raises
 `WorkerImportStop`, which ends the import there; everything defined before
 that point (functions, structs, top-level values) is what workers use.
 
-Talks to: `transpiler.build` (fingerprint, cache root, compiling), `install`
+Talks to: `transpiler.toolchain.build` (fingerprint, cache root, compiling), `install`
 (the driver's build options), `errors`.
 Used by: `parallel` (collect), `parallel_worker` (load), `parallel_dask`
 (register, from its worker plugin).
@@ -58,7 +58,7 @@ class ModuleEntry:
     digest: str                     # SHA-256 of the extension file
     extension: str                  # where the driver loaded it from
     suffix: str                     # the driver's extension suffix (interpreter, ABI, platform)
-    fingerprint: str                # the driver's compiler fingerprint (transpiler.build)
+    fingerprint: str                # the driver's compiler fingerprint (transpiler.toolchain.build)
     source_path: str                # the driver's .prism file (named in error messages)
     options: dict                   # the driver's build options, for a rebuild
     binary: Optional[bytes] = None  # portable(): the extension itself ...
@@ -129,7 +129,7 @@ def collect() -> ModuleBundle:
     """A bundle of every Prism module loaded here (workers import only what they use)."""
     from dataclasses import asdict
     from prism_runtime.install import current_options
-    from transpiler.build import compiler_fingerprint, extension_suffix
+    from transpiler.toolchain.build import compiler_fingerprint, extension_suffix
     options = asdict(current_options())
     fingerprint, suffix = compiler_fingerprint(), extension_suffix()
     entries = tuple(ModuleEntry(name, _digest(m.__file__), m.__file__, suffix, fingerprint,
@@ -245,7 +245,7 @@ def load(bundle_or_key, blob: bytes):
 def _local_extension(entry: ModuleEntry) -> Path:
     """A file this interpreter can load for `entry`: the driver's, the shipped bytes, or a rebuild."""
     try:
-        from transpiler.build import cache_root, compiler_fingerprint
+        from transpiler.toolchain.build import cache_root, compiler_fingerprint
     except ModuleNotFoundError as exc:
         if exc.name != "transpiler":
             raise
@@ -279,7 +279,7 @@ def _write_shipped(entry: ModuleEntry, directory: Path) -> Path:
 
 
 def _rebuild(entry: ModuleEntry, root: Path) -> Path:
-    from transpiler.build import BuildOptions, build_module
+    from transpiler.toolchain.build import BuildOptions, build_module
     source = entry.source if entry.source is not None else _read(entry.source_path)
     if source is None:
         raise PrismError(f"cannot load {entry.source_path} on this worker: it was built for another "

@@ -9,7 +9,7 @@ Every backend sends the same task, `run_chunk(bundle, job, items_blob)`:
   bundle's modules are importable, which is why they travel as bytes.
 - Items run on this process's Prism thread: one thread per worker process,
   with the stack and recursion limit `prism run` gives programs
-  (`transpiler.runner`), running an asyncio loop. A sync function is called
+  (`transpiler.tools.runner`), running an asyncio loop. A sync function is called
   item after item; an async one runs through `batch.run_bounded` with at
   most `max_concurrent` calls in flight in this process (one semaphore per
   map, shared by the chunks this process runs at once).
@@ -20,7 +20,7 @@ Every backend sends the same task, `run_chunk(bundle, job, items_blob)`:
   Prism file and line, picklable attributes); nothing stops the others.
 
 The result is a pickled `ChunkResult`. Talks to: `parallel_modules`,
-`batch`, `context`, `errors`, `transpiler.runner` (stack size, recursion
+`batch`, `context`, `errors`, `transpiler.tools.runner` (stack size, recursion
 limit, Prism line of a traceback). Used by: the backends (`parallel_local`,
 `parallel_dask`, `parallel_ray`).
 """
@@ -150,7 +150,7 @@ def portable_error(exc, prefix="") -> PrismError:
     those attributes (status_code, kind, cause...) that survive pickling."""
     err = as_prism_error(exc)
     try:
-        from transpiler.runner import prism_location
+        from transpiler.tools.runner import prism_location
         location = prism_location(exc)
     except Exception:       # no compiler here, or no generated .pyx to map the line through
         location = None
@@ -181,7 +181,7 @@ def _prism_loop() -> asyncio.AbstractEventLoop:
     global _loop
     with _loop_lock:
         if _loop is None or not _loop.is_running():
-            from transpiler.runner import PROGRAM_RECURSION_LIMIT, PROGRAM_STACK
+            from transpiler.tools.runner import PROGRAM_RECURSION_LIMIT, PROGRAM_STACK
             ready = threading.Event()
             loop = asyncio.new_event_loop()
 

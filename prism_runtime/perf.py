@@ -5,7 +5,7 @@ with `#[benchmark]`; the compiler records the mark through
 `prism_runtime.core.attribute` (a `__prism_attributes__` dict on the function),
 and `benchmark` here also works as a plain decorator from Python. The timing
 functions (`measure`, `choose_iterations`, `summarize`, `compare`) are used by
-`transpiler.project_run` (`prism bench`); they depend on nothing but the
+`transpiler.tools.project_run` (`prism bench`); they depend on nothing but the
 standard library.
 """
 from __future__ import annotations

@@ -8,7 +8,7 @@
     divide(1, 2).unwrap()          // 0.5;  of an Error: throws (code UNWRAP_ERROR)
     divide(1, 0).unwrap_or(0.0)    // 0.0
 
-`Ok` and `Error` are built-ins (transpiler/builtins.py, module "result") and
+`Ok` and `Error` are built-ins (transpiler/passes/builtins.py, module "result") and
 constructor patterns (lowered through `interop.is_variant` / `variant_value`).
 The payload keeps its confidence and context tag: `Ok(x ~> 0.8).unwrap()` is
 `x ~> 0.8`, and so is `v` in `Ok(v) =>`. An Error whose payload is an error

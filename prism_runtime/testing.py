@@ -5,7 +5,7 @@
     assert_near(0.1 + 0.2, 0.3, 1e-9)
     mock_llm({input: "What is 2+2?", output: "4", confidence: 0.95})
 
-`prism test` (transpiler/project_run.py) loads each file inside `collecting()`,
+`prism test` (transpiler/tools/project_run.py) loads each file inside `collecting()`,
 so `test(..)` calls register their bodies instead of running them, then runs
 them and the `#[test]` functions, each through `run_isolated` (its own set of
 LLM mocks). **Choice:** outside `prism test` (`prism run`, an import from

@@ -109,7 +109,7 @@ def trail_of(v):
 def start_recording(locate=None):
     """Record every traced event from now on (`prism inspect`, `prism profile --confidence`).
     `locate(exc)` gives the (file, line) an error was raised at (the compiler's traceback
-    mapping, transpiler/runner.py), for caught errors; without it their `catch` line is used."""
+    mapping, transpiler/tools/runner.py), for caught errors; without it their `catch` line is used."""
     global _events, _origin_ns, _locate
     _events = []
     _origin_ns = now_ns()
@@ -132,7 +132,7 @@ cdef inline double _ms(int64_t t) noexcept:
 
 
 def events_as_dicts(list events):
-    """Recorded tuples as plain dicts (JSON-ready; `transpiler/inspect_report.py` reads them)."""
+    """Recorded tuples as plain dicts (JSON-ready; `transpiler/tools/inspect_report.py` reads them)."""
     out = []
     cdef dict places = {}           # (trace, site) -> the record fields its site gives
     for ev in events:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-# No compile server behind the tests' builds (transpiler/compile_server.py): a test run must not leave
+# No compile server behind the tests' builds (transpiler/toolchain/compile_server.py): a test run must not leave
 # background processes. Its own tests turn it on for the processes they start.
 os.environ.setdefault("PRISM_COMPILE_SERVER", "0")
 

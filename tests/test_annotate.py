@@ -26,7 +26,7 @@ HOT = {
 def annotated_lines(tmp_path, name):
     env = dict(os.environ)
     env.setdefault("PRISM_CACHE_DIR", str(tmp_path / "cache"))
-    proc = subprocess.run([sys.executable, "-m", "transpiler.cli_prismc", str(ROOT / "bench" / "kernels" / f"{name}.prism"),
+    proc = subprocess.run([sys.executable, "-m", "transpiler.tools.cli_prismc", str(ROOT / "bench" / "kernels" / f"{name}.prism"),
                            "--annotate", "-O0", "-o", str(tmp_path)], env=env, capture_output=True, text=True,
                           timeout=300)
     assert proc.returncode == 0, proc.stderr

@@ -28,7 +28,7 @@ def test_prismc_writes_an_importable_module_next_to_the_file(tmp_path):
         fn area(w: float, h: float) -> float { w * h }
         fn label(n: int) -> string { "n=" + n }
     """)
-    proc = run([sys.executable, "-m", "transpiler.cli_prismc", "geom.prism", "-O0"], tmp_path)
+    proc = run([sys.executable, "-m", "transpiler.tools.cli_prismc", "geom.prism", "-O0"], tmp_path)
     assert proc.returncode == 0, proc.stderr
     built = list(tmp_path.glob("geom*.so"))
     assert len(built) == 1
@@ -39,7 +39,7 @@ def test_prismc_writes_an_importable_module_next_to_the_file(tmp_path):
 
 def test_emit_pyx_stops_at_cython_source(tmp_path):
     write(tmp_path / "m.prism", "fn f(n: int) -> int { n * 2 }\n")
-    proc = run([sys.executable, "-m", "transpiler.cli_prismc", "m.prism", "--emit", "pyx"], tmp_path)
+    proc = run([sys.executable, "-m", "transpiler.tools.cli_prismc", "m.prism", "--emit", "pyx"], tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "cpdef long long f(long long n):" in (tmp_path / "m.pyx").read_text()
     assert not list(tmp_path.glob("m*.so"))
@@ -50,7 +50,7 @@ def test_compile_error_shows_location_source_line_and_caret(tmp_path):
         fn total(n: int) -> int { n }
         print(total(1, 2))
     """)
-    proc = run([sys.executable, "-m", "transpiler.cli_prismc", "bad.prism"], tmp_path)
+    proc = run([sys.executable, "-m", "transpiler.tools.cli_prismc", "bad.prism"], tmp_path)
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
     lines = proc.stderr.splitlines()
@@ -64,7 +64,7 @@ def test_warning_shows_location_source_line_caret_and_help(tmp_path):
         let total = 1
         print(totl + 2)
     """)
-    proc = run([sys.executable, "-m", "transpiler.cli_prismc", "typo.prism"], tmp_path)
+    proc = run([sys.executable, "-m", "transpiler.tools.cli_prismc", "typo.prism"], tmp_path)
     assert proc.returncode == 0, proc.stderr
     lines = proc.stderr.splitlines()
     assert lines[0] == "typo.prism:2:7: warning: undefined name 'totl'"
@@ -92,7 +92,7 @@ def test_unchanged_module_is_a_cache_hit_without_cython_or_cc(tmp_path):
     script = textwrap.dedent("""
         import sys
         from pathlib import Path
-        from transpiler.build import BuildOptions, build_module
+        from transpiler.toolchain.build import BuildOptions, build_module
         r = build_module(Path("hot.prism"), "hot", BuildOptions(opt_level=0))
         print(r.cached, "Cython" in sys.modules)
     """)
@@ -149,9 +149,9 @@ def test_setuptools_sample_package_builds_and_imports(tmp_path):
 
 def test_no_stack_guard_option_removes_the_guard_from_recursive_functions(tmp_path):
     write(tmp_path / "rec.prism", "fn down(n: int) -> int { if n == 0 { return 0 }\n down(n - 1) }\n")
-    guarded = run([sys.executable, "-m", "transpiler.cli_prismc", "rec.prism", "--emit", "pyx"], tmp_path)
+    guarded = run([sys.executable, "-m", "transpiler.tools.cli_prismc", "rec.prism", "--emit", "pyx"], tmp_path)
     assert guarded.returncode == 0 and "_rt.depth_check(_depth)" in (tmp_path / "rec.pyx").read_text()
-    plain = run([sys.executable, "-m", "transpiler.cli_prismc", "rec.prism", "--emit", "pyx", "--no-stack-guard"],
+    plain = run([sys.executable, "-m", "transpiler.tools.cli_prismc", "rec.prism", "--emit", "pyx", "--no-stack-guard"],
                 tmp_path)
     pyx = (tmp_path / "rec.pyx").read_text()
     assert plain.returncode == 0 and "_check(" not in pyx and "_depth" not in pyx

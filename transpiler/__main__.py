@@ -1,4 +1,4 @@
 """`python -m transpiler ...` is the `prism` command."""
-from transpiler.launcher import main
+from transpiler.tools.launcher import main
 
 main()

@@ -23,19 +23,19 @@ import sys
 import threading
 from dataclasses import dataclass
 
-from transpiler import ast
-from transpiler.check import check
-from transpiler.diagnostics import CompileError
-from transpiler.hoist import hoist_module
-from transpiler.infer import infer
-from transpiler.lower import lower
-from transpiler.macros import expand_macros, expansion_note
-from transpiler.modules import locate_imports
-from transpiler.parser import _decode, parse_module
-from transpiler.render import render_module, render_stub
-from transpiler.resolve import resolve
-from transpiler.stubs import stub_module
-from transpiler.unboxing import unboxed_literals
+from transpiler.front import ast
+from transpiler.passes.check import check
+from transpiler.front.diagnostics import CompileError
+from transpiler.back.hoist import hoist_module
+from transpiler.passes.infer import infer
+from transpiler.back.lower import lower
+from transpiler.passes.macros import expand_macros, expansion_note
+from transpiler.passes.modules import locate_imports
+from transpiler.front.parser import _decode, parse_module
+from transpiler.back.render import render_module, render_stub
+from transpiler.passes.resolve import resolve
+from transpiler.back.stubs import stub_module
+from transpiler.passes.unboxing import unboxed_literals
 
 
 @dataclass

@@ -6,7 +6,7 @@
 """
 from setuptools import setup
 
-from transpiler.setuptools_ext import prismize, runtime_requirement
+from transpiler.tools.setuptools_ext import prismize, runtime_requirement
 
 setup(
     packages=["geometry_pkg"],

@@ -86,7 +86,7 @@ def test_every_snippet_has_a_case():
 
 @pytest.mark.parametrize("index", range(len(SNIPPETS)))
 def test_guide_snippet_runs(index, tmp_path, prism_env, request):
-    from transpiler.builtins import BUILTIN_MACROS
+    from transpiler.passes.builtins import BUILTIN_MACROS
     if index == 6 and "mock_llm" not in BUILTIN_MACROS:
         pytest.skip("mock_llm! and assert_eq are the test library of issue 18 (std/test), not this compiler yet")
     prelude, appendix, needs_llm, check = CASES[index]

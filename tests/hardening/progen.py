@@ -4,7 +4,7 @@ Three sources of `.prism` text, all driven by a `Chooser` so that the same
 code runs under hypothesis (shrinkable draws) and from a plain
 `random.Random` (the long run):
 
-- `GrammarGen` expands the rules of `transpiler/grammar.txt` (pgen notation)
+- `GrammarGen` expands the rules of `transpiler/front/grammar.txt` (pgen notation)
   at random, with a depth budget computed from the grammar itself, and fills
   the terminals (NAME, NUMBER, STRING, TEMPLATE, ...) with small samples.
   Its programs are syntactically plausible and reach the parser's deep paths.
@@ -235,7 +235,7 @@ class GrammarGen:
             return c.choice(TEMPLATES)
         if name == "NEWLINE":
             return "\n"
-        # The spellings transpiler/layout.py retypes from their neighbours.
+        # The spellings transpiler/front/layout.py retypes from their neighbours.
         spelled = {"BLOCK_OPEN": "{", "ASYNC_LAMBDA": "async", "ASYNC_BLOCK": "async", "FN_EXPR": "fn",
                    "TAG_IN": "in", "CLOSURE_OPEN": "|", "CLOSURE_EMPTY": "||", "STRUCT_OPEN": "{",
                    "GENERIC_OPEN": "<", "GENERIC_CLOSE": ">", "DOT_OP": " . ",

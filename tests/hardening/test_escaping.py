@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from transpiler.escape import ident, pylit
+from transpiler.passes.escape import ident, pylit
 from transpiler.pipeline import transpile
 
 REPO = Path(__file__).resolve().parents[2]
@@ -222,7 +222,7 @@ def test_odd_file_names_prismc(name, tmp_path, prism_env):
     src = tmp_path / name
     src.write_text("fn answer() {\n    return 42\n}\n", encoding="utf-8")
     out = tmp_path / "out"
-    proc = subprocess.run([sys.executable, "-c", "from transpiler.cli import prismc_main; prismc_main()",
+    proc = subprocess.run([sys.executable, "-c", "from transpiler.tools.cli import prismc_main; prismc_main()",
                            str(src), "-O0", "-o", str(out)], capture_output=True, env=prism_env, timeout=300)
     assert proc.returncode == 0, proc.stderr.decode(errors="replace")
     built = Path(proc.stdout.decode().strip())

@@ -28,8 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from progen import (GrammarGen, HypothesisChooser, ProgramGen, RandomChooser, any_program,  # noqa: E402
                     corpus, mutate)
 
-from transpiler.cli import prismc_main  # noqa: E402
-from transpiler.diagnostics import CompileError, render  # noqa: E402
+from transpiler.tools.cli import prismc_main  # noqa: E402
+from transpiler.front.diagnostics import CompileError, render  # noqa: E402
 from transpiler.pipeline import transpile  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
@@ -132,7 +132,7 @@ def test_full_build(seed, tmp_path, prism_env):
     program = ProgramGen(c).program().encode() if seed % 2 else mutate(c, c.choice(corpus()))
     path = tmp_path / f"fuzz_{seed}.prism"
     path.write_bytes(program)
-    proc = subprocess.run([sys.executable, "-c", "from transpiler.cli import prismc_main; prismc_main()",
+    proc = subprocess.run([sys.executable, "-c", "from transpiler.tools.cli import prismc_main; prismc_main()",
                            str(path), "-O0", "-o", str(tmp_path / "out")],
                           capture_output=True, text=True, errors="replace", env=prism_env, timeout=240)
     assert proc.returncode in (0, 1), proc.stderr

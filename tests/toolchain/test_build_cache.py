@@ -3,8 +3,8 @@ SHA-256 of every module checked before it is loaded, atomic publication under co
 builders, and `prism cache info|clean`.
 
 Real builds (Cython + gcc at -O0) in a cache of each test's own under tmp_path; programs
-run through `python -m transpiler run` as a user would. Talks to `transpiler.build` and
-`transpiler.build_cache` in-process for the racing builders.
+run through `python -m transpiler run` as a user would. Talks to `transpiler.toolchain.build` and
+`transpiler.toolchain.build_cache` in-process for the racing builders.
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from transpiler import build_cache
+from transpiler.toolchain import build_cache
 
 REPO = Path(__file__).resolve().parents[2]
 HELLO = 'fn main() {\n    print("hello from the real module")\n}\n'
@@ -151,7 +151,7 @@ def test_root_inside_a_directory_anyone_can_write_is_refused(work):
 
 def _race(source: str, cache: str, barrier, results) -> None:
     os.environ["PRISM_CACHE_DIR"] = cache
-    from transpiler.build import BuildOptions, build_module
+    from transpiler.toolchain.build import BuildOptions, build_module
     barrier.wait()
     result = build_module(Path(source), "racer", BuildOptions(opt_level=0))
     import importlib.util
@@ -225,7 +225,7 @@ def test_cache_info_and_clean(work):
 
 
 def test_opt_out_key_is_a_known_prism_toml_key(tmp_path):
-    from transpiler.project import ConfigError, load_project
+    from transpiler.tools.project import ConfigError, load_project
     (tmp_path / "Prism.toml").write_text('[package]\nname = "p"\n[build]\nunsafe-shared-cache = true\n')
     load_project(tmp_path)
     (tmp_path / "Prism.toml").write_text('[package]\nname = "p"\n[build]\nunsafe-shared-cache = "yes"\n')

@@ -124,7 +124,7 @@ def _version() -> str:
 
 def test_prism_lang_depends_on_prism_runtime_at_its_own_version():
     import prism_runtime
-    from transpiler.build import COMPILER_VERSION
+    from transpiler.toolchain.build import COMPILER_VERSION
     compiler = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
     runtime = tomllib.loads((REPO / "runtime" / "pyproject.toml").read_text())
     assert runtime["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "prism_runtime.__version__"}

@@ -2,7 +2,7 @@
 pseudo-terminal (prompt_toolkit's line editing, multi-line input, history).
 
 Talks to: `python -m transpiler repl` / `python -m transpiler` (no arguments), and
-`transpiler.repl_session.open_brackets` (unit-tested directly).
+`transpiler.tools.repl_session.open_brackets` (unit-tested directly).
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from transpiler.repl_session import open_brackets
+from transpiler.tools.repl_session import open_brackets
 
 REPO = Path(__file__).resolve().parents[2]
 ANSI = re.compile(rb"\x1b\[[0-9;?]*[a-zA-Z]|\x1b\][^\x07]*\x07|\r")

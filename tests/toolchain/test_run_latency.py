@@ -5,8 +5,8 @@ Everything runs as real subprocesses (`python -m transpiler`) with a build cache
 test's own; what a process imported is read from `python -X importtime`. Speed itself is
 measured by bench/bench_latency.py, not here.
 
-Talks to: `transpiler.launcher`, `transpiler.cache_lookup`, `transpiler.compile_server`,
-`transpiler.build` / `transpiler.pch` (the C compiler command).
+Talks to: `transpiler.tools.launcher`, `transpiler.toolchain.cache_lookup`, `transpiler.toolchain.compile_server`,
+`transpiler.toolchain.build` / `transpiler.toolchain.pch` (the C compiler command).
 """
 from __future__ import annotations
 
@@ -23,8 +23,8 @@ from pathlib import Path
 
 import pytest
 
-from transpiler.build import BuildOptions, c_compiler_command
-from transpiler.launcher import parse_run_args, run_opt_level
+from transpiler.toolchain.build import BuildOptions, c_compiler_command
+from transpiler.tools.launcher import parse_run_args, run_opt_level
 
 REPO = Path(__file__).resolve().parents[2]
 PROGRAM = """fn square(x: int) -> int {
@@ -35,7 +35,7 @@ print("square:", square(7))
 let guess = 0.9 ~> 0.8
 guess
 """
-COMPILER_MODULES = ("transpiler.pipeline", "transpiler.ast", "transpiler.build", "Cython", "click", "jinja2")
+COMPILER_MODULES = ("transpiler.pipeline", "transpiler.front.ast", "transpiler.toolchain.build", "Cython", "click", "jinja2")
 
 
 def _env(cache: Path, **extra) -> dict:
@@ -64,7 +64,7 @@ def test_cached_run_imports_no_compiler_module(tmp_path):
     assert again.returncode == 0, again.stderr
     assert again.stdout == first.stdout == "square: 49\n0.9\n"
     modules = imported(again.stderr)
-    assert "transpiler.cache_lookup" in modules
+    assert "transpiler.toolchain.cache_lookup" in modules
     loaded = sorted(m for m in modules if m.startswith(COMPILER_MODULES))
     assert loaded == [], f"a cached run imported {loaded}"
 
@@ -140,7 +140,7 @@ def _server_pid(path: Path) -> int:
 
 
 def _socket_for(env: dict) -> Path:
-    probe = subprocess.run([sys.executable, "-c", "from transpiler.compile_server import socket_path; "
+    probe = subprocess.run([sys.executable, "-c", "from transpiler.toolchain.compile_server import socket_path; "
                             "print(socket_path())"], env=env, capture_output=True, text=True, check=True)
     return Path(probe.stdout.strip())
 
@@ -177,7 +177,7 @@ def test_compile_server_builds_after_the_first_miss(tmp_path, server_env):
     edited = prism(["run", "hello.prism"], tmp_path, server_env, importtime=True)
     assert edited.returncode == 0, edited.stderr
     assert edited.stdout == "square: 64\n0.9\n"
-    assert "transpiler.compile_server" in imported(edited.stderr)
+    assert "transpiler.toolchain.compile_server" in imported(edited.stderr)
     loaded = sorted(m for m in imported(edited.stderr) if m.startswith(COMPILER_MODULES))
     assert loaded == [], f"the server built the module, yet the client imported {loaded}"
 
@@ -190,7 +190,7 @@ def test_compile_server_builds_after_the_first_miss(tmp_path, server_env):
 
 
 def test_compile_server_refuses_other_users_socket_dir(tmp_path, monkeypatch):
-    from transpiler import compile_server
+    from transpiler.toolchain import compile_server
     monkeypatch.setenv("TMPDIR", str(tmp_path))
     import tempfile
     monkeypatch.setattr(tempfile, "tempdir", None)

@@ -2,7 +2,7 @@
 cache write, checked by reading them, by mypy and pyright on Python code that uses the
 module, and against the compiled module itself (what a stub rejects, the module rejects).
 
-Talks to: `prismc` (`python -m transpiler.cli_prismc`), the import hook, `transpiler.stubs`
+Talks to: `prismc` (`python -m transpiler.tools.cli_prismc`), the import hook, `transpiler.back.stubs`
 (the type mapping, for kinds the compiler does not have yet), mypy and pyright (conftest).
 """
 from __future__ import annotations
@@ -99,7 +99,7 @@ def compiled(tmp_path_factory) -> Path:
     """A folder holding shapes.prism compiled by prismc (module and stub), good.py and bad.py."""
     folder = tmp_path_factory.mktemp("stubs")
     (folder / "shapes.prism").write_text(SHAPES)
-    proc = run([sys.executable, "-m", "transpiler.cli_prismc", "-O0", "shapes.prism"], folder)
+    proc = run([sys.executable, "-m", "transpiler.tools.cli_prismc", "-O0", "shapes.prism"], folder)
     assert proc.returncode == 0, proc.stderr
     (folder / "good.py").write_text(GOOD_USE)
     (folder / "bad.py").write_text(BAD_USE)
@@ -170,7 +170,7 @@ def test_emit_pyi_writes_only_the_stub_with_comment_docstrings(tmp_path):
 
         fn fourth(name: string = null, n: int = -3, xs: [int] = []) { name }
     '''))
-    proc = run([sys.executable, "-m", "transpiler.cli_prismc", "docs.prism", "--emit", "pyi"], tmp_path)
+    proc = run([sys.executable, "-m", "transpiler.tools.cli_prismc", "docs.prism", "--emit", "pyi"], tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == str(tmp_path / "docs.pyi")
     assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == ["docs.prism", "docs.pyi"]
@@ -192,7 +192,7 @@ def test_reserved_and_shadowing_names_stay_usable(tmp_path):
         fn class() -> int { 2 }
         fn wrap(x) -> Any { Any.new(1.0) }
     """))
-    proc = run([sys.executable, "-m", "transpiler.cli_prismc", "names.prism", "--emit", "pyi"], tmp_path)
+    proc = run([sys.executable, "-m", "transpiler.tools.cli_prismc", "names.prism", "--emit", "pyi"], tmp_path)
     assert proc.returncode == 0, proc.stderr
     stub = (tmp_path / "names.pyi").read_text()
     assert "from typing import Any as _Any\n" in stub and "def wrap(x: _Any) -> Any: ..." in stub
@@ -212,8 +212,8 @@ def test_import_hook_keeps_the_stub_beside_the_cached_module(tmp_path):
 
 
 def test_kinds_the_stubs_do_not_know_degrade_to_any():
-    from transpiler import types as T
-    from transpiler.stubs import TypeMapper
+    from transpiler.passes import types as T
+    from transpiler.back.stubs import TypeMapper
     mapper = TypeMapper({})
     assert mapper.of(T.Type("trait_object", name="Show")) == mapper.of(T.ANY)
     assert mapper.of(T.Type("generic", conf=True)).head == "Any"          # never Any | Conf[Any]

@@ -1,7 +1,7 @@
 """Toolchain tests: `prism new/build/run/test/bench/profile` and PGO, run as subprocesses
 on projects generated in tmp_path (each test has its own build cache, so xdist-safe).
 
-Talks to: the `prism` CLI (`python -m transpiler`), `transpiler.project` and
+Talks to: the `prism` CLI (`python -m transpiler`), `transpiler.tools.project` and
 `transpiler.pipeline` (only to detect a known compiler limitation, see ATTRS_BROKEN).
 """
 from __future__ import annotations
@@ -95,7 +95,7 @@ def test_build_executable_noop_and_rebuild(tmp_path):
     noop = prism(["build"], root, cache, check=True, PYTHONPROFILEIMPORTTIME="1")
     assert "up to date" in noop.stdout and exe.stat().st_mtime_ns == built
     imported = {line.rpartition("|")[2].strip() for line in noop.stderr.splitlines() if "import time:" in line}
-    assert "transpiler.project" in imported                      # the import log is there ...
+    assert "transpiler.tools.project" in imported                      # the import log is there ...
     assert not {"Cython", "transpiler.pipeline"} & imported      # ... a no-op compiles nothing
 
     # Changing a source rebuilds; the exe reports uncaught errors at their .prism line.

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from transpiler.diagnostics import CompileError
-from transpiler.parser import parse_module
+from transpiler.front.diagnostics import CompileError
+from transpiler.front.parser import parse_module
 
 REPO = Path(__file__).resolve().parents[2]
 

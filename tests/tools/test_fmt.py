@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from transpiler.diagnostics import CompileError
-from transpiler.parser import parse_module
+from transpiler.front.diagnostics import CompileError
+from transpiler.front.parser import parse_module
 from transpiler.pipeline import transpile
-from transpiler.tokenizer import OPERATORS, PrismTokenTypes as T, tokens_for_parser
+from transpiler.front.tokenizer import OPERATORS, PrismTokenTypes as T, tokens_for_parser
 from transpiler.tools.fmt import ast_shape, format_source
 from transpiler.tools.fmt_tokens import trivia_pieces
 

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from transpiler import ast as A
-from transpiler.diagnostics import CompileError
-from transpiler.parser import parse_cst, parse_expression, parse_module
+from transpiler.front import ast as A
+from transpiler.front.diagnostics import CompileError
+from transpiler.front.parser import parse_cst, parse_expression, parse_module
 
 # The user's source document sits beside the checkout (../shared); a fresh clone has none.
 SEED = Path(__file__).resolve().parents[3] / "shared" / "seed" / "performance-guide.md"

@@ -3,13 +3,15 @@ import re
 
 import pytest
 
-from transpiler import ast, types as T
-from transpiler.check import check
-from transpiler.diagnostics import CompileError
-from transpiler.infer import infer
-from transpiler.parser import parse_module
+from transpiler.front import ast
+
+from transpiler.passes import types as T
+from transpiler.passes.check import check
+from transpiler.front.diagnostics import CompileError
+from transpiler.passes.infer import infer
+from transpiler.front.parser import parse_module
 from transpiler.pipeline import transpile
-from transpiler.resolve import resolve
+from transpiler.passes.resolve import resolve
 
 
 def analyse(src):

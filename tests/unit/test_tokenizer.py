@@ -1,8 +1,8 @@
 """Tokenizer tests: lexing of tricky inputs, the newline rules, lexical errors."""
 import pytest
 
-from transpiler.diagnostics import CompileError
-from transpiler.tokenizer import tokenize
+from transpiler.front.diagnostics import CompileError
+from transpiler.front.tokenizer import tokenize
 
 
 def toks(src):
@@ -175,5 +175,5 @@ def test_lexical_errors(src, message):
 
 
 def test_valid_escapes():
-    from transpiler.tokenizer import decode_string
+    from transpiler.front.tokenizer import decode_string
     assert decode_string(r'"\n\t\r\0\\\"\'\$\`\u{1F600}"', (1, 0)) == "\n\t\r\0\\\"'$`\U0001F600"

@@ -1,10 +1,10 @@
-"""transpiler/unboxing.py: which array literals are built as NumArrays."""
-from transpiler import ast
-from transpiler.infer import infer
-from transpiler.parser import parse_module
-from transpiler.resolve import resolve
-from transpiler.unboxing import unboxed_literals
-from transpiler.walk import descendants
+"""transpiler/passes/unboxing.py: which array literals are built as NumArrays."""
+from transpiler.front import ast
+from transpiler.passes.infer import infer
+from transpiler.front.parser import parse_module
+from transpiler.passes.resolve import resolve
+from transpiler.passes.unboxing import unboxed_literals
+from transpiler.front.walk import descendants
 
 
 def unboxed_lines(src: str) -> dict:

@@ -4,6 +4,6 @@
 - `lsp`, `lsp_index`, `lsp_features`: the language server behind `prism lsp`.
 - `pygments_lexer`: syntax highlighting for Pygments (Sphinx, MkDocs, pygmentize).
 
-Every tool reads Prism through `transpiler.tokenizer`, `transpiler.parser` and
+Every tool reads Prism through `transpiler.front.tokenizer`, `transpiler.front.parser` and
 `transpiler.pipeline`: there is no second parser.
 """

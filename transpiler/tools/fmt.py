@@ -21,17 +21,17 @@ Like black, the result is checked before anyone sees it: it is parsed again
 and its AST must equal the original's (spans aside), else `FormatterError`.
 
 Talks to: `fmt_tokens` (the tokens with their whitespace and comments, token
-classes), `transpiler.parser` (the ASTs compared), `transpiler.pipeline`
+classes), `transpiler.front.parser` (the ASTs compared), `transpiler.pipeline`
 (parsing on a thread with a deep stack); used by `fmt_cli` and `lsp`.
 """
 from __future__ import annotations
 
 from typing import Optional
 
-from transpiler import ast
-from transpiler.parser import parse_module
+from transpiler.front import ast
+from transpiler.front.parser import parse_module
 from transpiler.pipeline import _deep
-from transpiler.tokenizer import PrismTokenTypes as T
+from transpiler.front.tokenizer import PrismTokenTypes as T
 from transpiler.tools.fmt_tokens import (BLOCK_BRACES, CLOSERS, CLOSURE_EMPTY, CLOSURE_OPEN, DOT_OP,
                                          EXPRESSION_KEYWORDS, GENERIC_CLOSE, GENERIC_OPEN, Item, JOIN_AFTER_BRACE,
                                          closer, has_space, is_keyword, is_op, known, opener,

@@ -17,8 +17,8 @@ exclusions come from `--exclude` and from the `exclude` list of
 `[tool.prism.fmt]` in the nearest `pyproject.toml` or `[fmt]` in the nearest
 `Prism.toml` (globs relative to that file's directory).
 
-Talks to: `transpiler.tools.fmt` (formatting), `transpiler.diagnostics`
-(rendering parse errors), `rich` (progress on a terminal); called by `transpiler.cli`.
+Talks to: `transpiler.tools.fmt` (formatting), `transpiler.front.diagnostics`
+(rendering parse errors), `rich` (progress on a terminal); called by `transpiler.tools.cli`.
 """
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ from pathlib import Path
 
 import click
 
-from transpiler.diagnostics import CompileError, render
+from transpiler.front.diagnostics import CompileError, render
 from transpiler.tools.fmt import FormatterError, format_source
 
 SKIPPED_DIRS = frozenset(("target", "build", "dist", "node_modules", "__pycache__", "venv"))

@@ -2,11 +2,11 @@
 comments and line ends before it (its trivia), and the token classes that
 decide spacing.
 
-The v2 tokenizer retypes some tokens (`transpiler/layout.py`: generic brackets,
+The v2 tokenizer retypes some tokens (`transpiler/front/layout.py`: generic brackets,
 the dot operator, struct-literal braces, ...); they are named here by their type's
 name, so the formatter also runs on a tokenizer that does not have them.
 
-Talks to: `transpiler.tokenizer` (tokens with prefixes, keywords); used by
+Talks to: `transpiler.front.tokenizer` (tokens with prefixes, keywords); used by
 `transpiler.tools.fmt`.
 """
 from __future__ import annotations
@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
-from transpiler.tokenizer import KEYWORDS, PrismTokenTypes as T, tokens_for_parser
+from transpiler.front.tokenizer import KEYWORDS, PrismTokenTypes as T, tokens_for_parser
 
 
 LITERAL_WORDS = frozenset(("true", "false", "null"))
@@ -31,7 +31,7 @@ CLOSERS = {")": "(", "]": "[", "}": "{"}
 
 
 def kinds(*names: str) -> frozenset:
-    """Token types by name: the v2 tokenizer retypes some tokens (`transpiler/layout.py`);
+    """Token types by name: the v2 tokenizer retypes some tokens (`transpiler/front/layout.py`);
     naming them keeps the formatter working with a tokenizer that lacks them."""
     return frozenset(k for k in (getattr(T, n, None) for n in names) if k is not None)
 

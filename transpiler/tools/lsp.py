@@ -32,9 +32,9 @@ from lsprotocol import types as lsp
 from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
-from transpiler.diagnostics import CompileError
-from transpiler.resolve import Symbol
-from transpiler.tokenizer import KEYWORDS
+from transpiler.front.diagnostics import CompileError
+from transpiler.passes.resolve import Symbol
+from transpiler.front.tokenizer import KEYWORDS
 from transpiler.tools import lsp_features as features
 from transpiler.tools.fmt import FormatterError, format_source
 from transpiler.tools.lsp_index import LineMap, Occurrence, Snapshot

@@ -12,8 +12,8 @@ Types print as the compiler infers them (`float`, `[int]`, `Point`), with
 `~0.9` when a literal confidence is declared and `~?` when the value may carry
 a confidence known only at run time.
 
-Talks to: `transpiler.tools.lsp_index` (Snapshot, Occurrence), `transpiler.types`,
-`transpiler.builtins` (built-ins, runtime globals), `transpiler.infer`
+Talks to: `transpiler.tools.lsp_index` (Snapshot, Occurrence), `transpiler.passes.types`,
+`transpiler.passes.builtins` (built-ins, runtime globals), `transpiler.passes.infer`
 (literal confidences), `prism_runtime` (members of the runtime objects and
 of arrays, strings and maps, read by introspection so they never drift).
 """
@@ -25,12 +25,12 @@ import inspect
 from dataclasses import dataclass
 from typing import Callable, Optional
 
-from transpiler import ast
-from transpiler import types as T
-from transpiler.builtins import BUILTINS, RUNTIME_GLOBALS
-from transpiler.infer import literal_number
-from transpiler.resolve import Symbol
-from transpiler.tokenizer import KEYWORDS, SOFT_KEYWORDS
+from transpiler.front import ast
+from transpiler.passes import types as T
+from transpiler.passes.builtins import BUILTINS, RUNTIME_GLOBALS
+from transpiler.passes.infer import literal_number
+from transpiler.passes.resolve import Symbol
+from transpiler.front.tokenizer import KEYWORDS, SOFT_KEYWORDS
 from transpiler.tools.lsp_index import Occurrence, Snapshot, member_key
 
 Imported = Callable[[Snapshot, str], Optional[Snapshot]]

@@ -19,8 +19,8 @@ features keep working on the last version that analysed cleanly while the
 user's edit does not parse.
 
 Talks to: `transpiler.pipeline` (analyse, and its deep-stack thread for
-indexing), `transpiler.ast`, `transpiler.walk` (traversal),
-`transpiler.resolve`/`infer` (their results).
+indexing), `transpiler.front.ast`, `transpiler.front.walk` (traversal),
+`transpiler.passes.resolve`/`infer` (their results).
 """
 from __future__ import annotations
 
@@ -31,9 +31,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Optional
 
-from transpiler import ast
+from transpiler.front import ast
 from transpiler.pipeline import _deep, analyse
-from transpiler.walk import children, descendants
+from transpiler.front.walk import children, descendants
 
 
 @dataclass(frozen=True)

@@ -2,21 +2,21 @@
 point (see pyproject.toml), so `pygmentize -l prism`, Sphinx, MkDocs and every other
 Pygments user highlight `*.prism` files and ```prism code blocks.
 
-It follows `transpiler/tokenizer.py` (comments, numbers, the three string forms,
+It follows `transpiler/front/tokenizer.py` (comments, numbers, the three string forms,
 operators) and knows the Prism v2 words and tokens as well (traits, generics,
 macros with `$p`, `#$p`, `${p}`, `Type::name`, `~{lo, hi}`, postfix `~0.9`).
 Soft keywords are keywords only where the word after them makes them one
 (`uncertain if`, `shift to`, `medium {`), as in the parser. A valid program
 never yields an `Error` token (tests/tools/test_highlighting.py).
 
-Talks to: `transpiler.tokenizer` (the keyword sets); nothing else.
+Talks to: `transpiler.front.tokenizer` (the keyword sets); nothing else.
 """
 from __future__ import annotations
 
 from pygments.lexer import RegexLexer, bygroups, include, words
 from pygments.token import Comment, Keyword, Name, Number, Operator, Punctuation, String, Whitespace
 
-from transpiler.tokenizer import KEYWORDS
+from transpiler.front.tokenizer import KEYWORDS
 
 CONSTANTS = ("true", "false", "null", "nil", "None")
 # Prism v2 keywords (PRISM_SCOPE_V2.md); harmless where the compiler does not know them yet.

@@ -1,0 +1,1 @@
+"""Syntax: tokenizer, parser (grammar.txt), concrete tree to AST, diagnostics."""

@@ -1,0 +1,1 @@
+"""Analysis passes over the AST: macros, modules, names, types, checks (no code generation)."""
