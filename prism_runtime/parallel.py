@@ -34,6 +34,7 @@ import concurrent.futures.process
 import concurrent.futures.thread
 import inspect
 import math
+import os
 import pickle
 import threading
 import uuid
@@ -72,6 +73,19 @@ def _abandon_at_exit():
         engine.close(abandon=True)
 
 
+def _forget_in_child():
+    # A forked child (multiprocessing's fork start method, say) shares none of the parent's
+    # pool or cluster connections: their threads did not survive the fork, so touching them
+    # (at exit, above) would wait forever. The parent still owns them.
+    _live.clear()
+    for engine in _engines:
+        engine._backend = None
+
+
+_engines = weakref.WeakSet()     # every Parallel object, so a forked child can forget their backends
+os.register_at_fork(after_in_child=_forget_in_child)
+
+
 # A program can end (Ctrl-C in `prism run`: the CLI exits while the program thread is still
 # awaiting a map) with chunks outstanding. concurrent.futures' exit hooks would then finish
 # every queued chunk of the local pool, and Dask delivers its futures' callbacks through a
@@ -104,6 +118,7 @@ class Parallel:
         self._settings = settings
         self._backend = None
         self._lock = threading.Lock()
+        _engines.add(self)
 
     @property
     def config(self):

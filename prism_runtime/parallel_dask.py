@@ -20,11 +20,27 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 
 from prism_runtime import parallel_modules
 from prism_runtime.errors import PrismError
 from prism_runtime.parallel import settled_on
 from prism_runtime.parallel_worker import run_chunk
+
+CLOSE_TIMEOUT = 10.0      # seconds a closing call may wait for the scheduler
+
+
+def _within(seconds: float, call, *args) -> None:
+    """call(*args) on a daemon thread, waiting at most `seconds`: a scheduler that stopped
+    answering (or a client whose event loop is gone) must not hold a closing program."""
+    def attempt():
+        try:
+            call(*args)
+        except Exception:
+            pass                        # the cluster may be gone already
+    worker = threading.Thread(target=attempt, name="prism-dask-close", daemon=True)
+    worker.start()
+    worker.join(seconds)
 
 try:
     from distributed import WorkerPlugin
@@ -105,18 +121,16 @@ class DaskBackend:
 
     def abandon(self):
         """At exit: cancel what is outstanding, then close."""
-        try:
-            self.client.cancel(list(self._outstanding))
-        except Exception:
-            pass
+        if self._outstanding:
+            _within(CLOSE_TIMEOUT, self.client.cancel, list(self._outstanding))
         self.close()
 
     def close(self):
-        for key in self._plugins:
-            try:
-                self.client.unregister_worker_plugin(f"prism-modules-{key}")
-            except Exception:
-                pass                   # the cluster may be gone already
-        self.client.close()
+        if self._cluster is None:
+            # A cluster we only connected to keeps running: take our modules off its workers.
+            # Bounded, because a scheduler that stopped answering must not hold the program.
+            for key in self._plugins:
+                _within(CLOSE_TIMEOUT, self.client.unregister_worker_plugin, f"prism-modules-{key}")
+        _within(CLOSE_TIMEOUT, self.client.close)
         if self._cluster is not None:
-            self._cluster.close()
+            _within(3 * CLOSE_TIMEOUT, self._cluster.close)
