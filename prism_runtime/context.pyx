@@ -182,11 +182,11 @@ cdef class Context:
         cdef int64_t duration = self._duration_ns
         if self._active:
             duration += now_ns() - self._since_ns
-        return (_rebuild_context, (self.name, self.store, self._conf_sum, self._conf_count, duration))
+        return (_rebuild_context, (self.name, self.value, self.store, self._conf_sum, self._conf_count, duration))
 
 
-def _rebuild_context(name, store, double conf_sum, int64_t conf_count, int64_t duration_ns):
-    cdef Context ctx = Context(name, store)
+def _rebuild_context(name, value, store, double conf_sum, int64_t conf_count, int64_t duration_ns):
+    cdef Context ctx = Context(name, value, store=store)
     ctx._conf_sum = conf_sum
     ctx._conf_count = conf_count
     ctx._duration_ns = duration_ns

@@ -38,7 +38,11 @@ class PrismError(Exception):
         return f"PrismError({self.message!r}, code={self.code!r}, confidence={self.confidence!r})"
 
     def __reduce__(self):
-        return (_rebuild, (self.message, self.code, self.confidence, self.context))
+        # Everything else an error carries (its Prism file and line, an HTTP status, the
+        # results and failures of a batch...) travels as state, so an error that crosses a
+        # process boundary (parallel.map's workers) arrives whole.
+        state = {k: v for k, v in vars(self).items() if k not in ("message", "code", "confidence", "context")}
+        return (_rebuild, (self.message, self.code, self.confidence, self.context), state)
 
     def with_confidence(self, factor: float) -> "PrismError":
         """A copy whose confidence is multiplied by factor (`e ~> c`, `throw e ~c`)."""

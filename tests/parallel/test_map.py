@@ -109,7 +109,7 @@ def test_async_llm_map_caps_calls_per_worker_and_carries_the_context(engine, pro
     server = session_env
     server.reset_counters()
     prompts = [f"[latency=0.05] question {i}" for i in range(24)]
-    ctx = Context("review", {"system": "Answer tersely."})
+    ctx = Context("review", store={"system": "Answer tersely."})
     with ctx:
         answers = run(engine.map(prog.ask, prompts, max_concurrent=3))
     assert [a.value for a in answers] == [f"echo: {p}" for p in prompts]

@@ -43,13 +43,13 @@ def test_structs_keep_typed_and_untyped_fields(prism_module):
 
 
 def test_context_crosses_as_an_inactive_snapshot():
-    ctx = Context("review", {"system": "terse", "n": 2})
+    ctx = Context("review", "draft 3", store={"system": "terse", "n": 2})
     token = enter_py(ctx)
     report_confidence(0.5)
     report_confidence(0.9)
     back = roundtrip(ctx)
     exit_py(token)
-    assert (back.name, back.store, back.confidence_count) == ("review", {"system": "terse", "n": 2}, 2)
+    assert (back.name, back.value, back.store, back.confidence_count) == ("review", "draft 3", {"system": "terse", "n": 2}, 2)
     assert back.confidence == pytest.approx(0.7)
     assert not back.active and back.duration > 0
 
