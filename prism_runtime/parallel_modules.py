@@ -64,6 +64,10 @@ class ModuleEntry:
     binary: Optional[bytes] = None  # portable(): the extension itself ...
     pyx: Optional[bytes] = None     # ... the generated .pyx (maps errors to Prism lines)
     source: Optional[bytes] = None  # ... and the .prism source, for a rebuild
+    # A development build imports Cython's helpers from one shared module (transpiler's
+    # toolchain/shared_utility.py): its [name, path] on the driver, and portable(), its bytes.
+    shared_utility: Optional[tuple] = None
+    shared_binary: Optional[bytes] = None
 
 
 @dataclass(frozen=True)
@@ -77,7 +81,9 @@ class ModuleBundle:
             return self
         return ModuleBundle(self.key, tuple(replace(e, binary=_read(e.extension),
                                                     pyx=_read(_pyx_beside(e.extension)),
-                                                    source=_read(e.source_path))
+                                                    source=_read(e.source_path),
+                                                    shared_binary=_read(e.shared_utility[1])
+                                                    if e.shared_utility else None)
                                             for e in self.entries))
 
 
@@ -107,12 +113,21 @@ def _pyx_beside(extension) -> Path:
     return Path(extension).with_name(name.split(".", 1)[0] + ".pyx")
 
 
-def _source_of(module) -> str:
-    meta = Path(module.__file__).with_name("meta.json")
+def _meta_beside(extension) -> dict:
     try:
-        return json.loads(meta.read_text())["source"]
-    except (OSError, ValueError, KeyError):
-        return str(module.__prism_source__)
+        meta = json.loads(Path(extension).with_name("meta.json").read_text())
+    except (OSError, ValueError):
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
+def _source_of(module) -> str:
+    return _meta_beside(module.__file__).get("source") or str(module.__prism_source__)
+
+
+def _shared_utility_of(module) -> Optional[tuple]:
+    shared = _meta_beside(module.__file__).get("shared_utility")
+    return tuple(shared) if shared else None
 
 
 def prism_modules():
@@ -133,7 +148,7 @@ def collect() -> ModuleBundle:
     options = asdict(current_options())
     fingerprint, suffix = compiler_fingerprint(), extension_suffix()
     entries = tuple(ModuleEntry(name, _digest(m.__file__), m.__file__, suffix, fingerprint,
-                                _source_of(m), options)
+                                _source_of(m), options, shared_utility=_shared_utility_of(m))
                     for name, m in sorted(prism_modules().items()))
     key = hashlib.sha256("\0".join(f"{e.name}={e.digest}" for e in entries).encode()).hexdigest()[:24]
     return ModuleBundle(key, entries)
@@ -190,6 +205,8 @@ class _BundleLoader(importlib.abc.Loader):
 
     def create_module(self, spec):
         spec.origin = str(_local_extension(self.entry))
+        from transpiler.toolchain.cache_lookup import load_shared_utility
+        load_shared_utility(_meta_beside(spec.origin).get("shared_utility"))
         self._extension_loader = importlib.machinery.ExtensionFileLoader(spec.name, spec.origin)
         return self._extension_loader.create_module(spec)
 
@@ -267,8 +284,13 @@ def _write_shipped(entry: ModuleEntry, directory: Path) -> Path:
     if target.is_file() and _digest(target) == entry.digest:
         return target
     directory.mkdir(parents=True, exist_ok=True)
-    files = {target.name: entry.binary,
-             "meta.json": json.dumps({"source": entry.source_path, "module": entry.name}).encode()}
+    meta = {"source": entry.source_path, "module": entry.name}
+    files = {target.name: entry.binary}
+    if entry.shared_utility and entry.shared_binary is not None:
+        shared_name = Path(entry.shared_utility[1]).name
+        files[shared_name] = entry.shared_binary
+        meta["shared_utility"] = [entry.shared_utility[0], str(directory / shared_name)]
+    files["meta.json"] = json.dumps(meta).encode()
     if entry.pyx is not None:
         files[leaf + ".pyx"] = entry.pyx            # beside the extension: runner.prism_location reads it
     for name, data in files.items():
