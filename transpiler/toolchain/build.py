@@ -22,6 +22,7 @@ import subprocess
 import sys
 import sysconfig
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
@@ -129,7 +130,7 @@ def cythonize_file(pyx_path: Path, module_name: str, annotate: bool = False, sha
     Errors.init_thread()
     chatter = io.StringIO()       # Cython's warnings about generated code are ours, not the user's
     try:
-        with contextlib.redirect_stderr(chatter), contextlib.redirect_stdout(chatter):
+        with _captured_on_this_thread(chatter):
             result = compile_single(str(pyx_path), options, module_name)
     except Errors.CompileError as exc:
         raise InternalCompilerError(f"Cython rejected the generated code: {exc}\n{chatter.getvalue()[-3000:]}") from exc
@@ -140,6 +141,37 @@ def cythonize_file(pyx_path: Path, module_name: str, annotate: bool = False, sha
         raise InternalCompilerError(f"Cython rejected the generated code ({result.num_errors} errors):\n"
                                     f"{chatter.getvalue()[-3000:]}")
     return c_path
+
+
+class _ThreadRoutedStream:
+    """Stands in for sys.stdout or sys.stderr while one thread runs Cython: that thread's
+    writes go to `sink`, every other thread's to the real stream (a REPL's prompt keeps
+    drawing while a build warms up in the background)."""
+
+    def __init__(self, real, sink):
+        self._real, self._sink, self._thread = real, sink, threading.get_ident()
+
+    def write(self, text):
+        return (self._sink if threading.get_ident() == self._thread else self._real).write(text)
+
+    def flush(self):
+        self._real.flush()
+
+    def __getattr__(self, name):          # fileno, isatty, encoding...: the real stream's
+        return getattr(self._real, name)
+
+
+@contextlib.contextmanager
+def _captured_on_this_thread(sink):
+    routed = {name: _ThreadRoutedStream(getattr(sys, name), sink) for name in ("stdout", "stderr")}
+    for name, stream in routed.items():
+        setattr(sys, name, stream)
+    try:
+        yield
+    finally:
+        for name, stream in routed.items():
+            if getattr(sys, name) is stream:   # unless someone replaced it meanwhile
+                setattr(sys, name, stream._real)
 
 
 def c_compiler() -> list:
