@@ -151,6 +151,10 @@ def describe(root: Path) -> CacheSummary:
     if not root.is_dir():
         return CacheSummary(root, False, None)
     summary = CacheSummary(root, True, root_problem(root))
+    for name in SHARED_PARTS:
+        part = root / name
+        if part.is_dir() and not part.is_symlink():
+            summary.bytes += sum(p.stat().st_size for p in part.rglob("*") if p.is_file() and not p.is_symlink())
     for shard in _entries(root):
         for entry in shard.iterdir():
             if entry.is_symlink():
@@ -166,9 +170,20 @@ def describe(root: Path) -> CacheSummary:
     return summary
 
 
+# Directories of the cache that hold no entries but what builds share, all rebuilt on demand:
+# Cython's shared utility module and the precompiled headers of development builds
+# (toolchain/shared_utility.py, pch.py), and modules shipped to parallel workers.
+SHARED_PARTS = ("cyutility", "pch", "parallel")
+
+
 def clean(root: Path) -> CacheSummary:
-    """Delete every entry (and builders' leftovers) under root; other files there are left alone."""
+    """Delete every entry (and builders' leftovers) under root, and the parts builds share;
+    other files there are left alone."""
     summary = describe(root)
+    for name in SHARED_PARTS:
+        part = root / name
+        if part.is_dir() and not part.is_symlink():
+            shutil.rmtree(part, ignore_errors=True)
     for shard in _entries(root):
         for entry in shard.iterdir():
             if entry.is_dir() and not entry.is_symlink() and (_ENTRY.fullmatch(entry.name)
