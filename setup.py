@@ -18,7 +18,8 @@ if sys.argv[1:2] == ["build_ext"]:
     sys.exit(subprocess.call([sys.executable, str(runtime_setup), *sys.argv[1:]]))
 
 setup(
-    packages=["transpiler", "transpiler.front", "transpiler.passes", "transpiler.back", "transpiler.tools",
+    packages=["transpiler", "transpiler.front", "transpiler.passes", "transpiler.back", "transpiler.toolchain",
+              "transpiler.tools",
               "transpiler.templates"],
     package_dir={"transpiler.templates": "templates"},
     package_data={

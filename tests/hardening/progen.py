@@ -24,7 +24,7 @@ from functools import lru_cache
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-GRAMMAR = REPO / "transpiler" / "grammar.txt"
+GRAMMAR = REPO / "transpiler" / "front" / "grammar.txt"
 CASES = REPO / "tests" / "cases"
 
 
