@@ -402,8 +402,9 @@ cdef dict _MAP_METHODS = None
 
 cdef int _load_method_tables() except -1:
     global _NUMBER_METHODS, _LIST_METHODS, _STR_METHODS, _MAP_METHODS
-    from prism_runtime.methods import LIST_METHODS, MAP_METHODS, NUMBER_METHODS, STR_METHODS
-    _NUMBER_METHODS, _LIST_METHODS, _STR_METHODS, _MAP_METHODS = NUMBER_METHODS, LIST_METHODS, STR_METHODS, MAP_METHODS
+    from prism_runtime import methods
+    _NUMBER_METHODS, _LIST_METHODS = methods.NUMBER_METHODS, methods.LIST_METHODS
+    _STR_METHODS, _MAP_METHODS = methods.STR_METHODS, methods.MAP_METHODS
     return 0
 
 
