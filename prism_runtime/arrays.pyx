@@ -160,7 +160,7 @@ cdef class NumArray:
     def __reduce__(self):
         return (_make, (chr(self.kind), list(self)))
 
-    # ---- list methods (what Prism's array methods call, see core._LIST_METHODS) ----
+    # ---- list methods (what Prism's array methods call, see methods.LIST_METHODS) ----
     def append(self, value):
         self.append_value(value)
 

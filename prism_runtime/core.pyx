@@ -4,7 +4,8 @@
 Generated modules `cimport prism_runtime.core as _rt` and call these at C
 level wherever a value's type is not known statically (typed code uses the
 inline helpers of core.pxd instead). Talks to `confidence` (values with
-confidence flow through every generic operation), `errors` (PrismError) and,
+confidence flow through every generic operation), `errors` (PrismError) and
+`methods` (the tables of built-in methods `call_method` dispatches through);
 `interop` holds the Python-level glue (imports, attributes, tensor checks).
 
 Semantics implemented here (see docs/language.md):
@@ -391,157 +392,26 @@ cpdef object list_push(object xs, object value):
         value_of(xs).append(value)
 
 
-def _pop(xs):
-    if not xs:
-        raise PrismError("pop from an empty array")
-    return xs.pop()
+# The method tables live in `methods` (which cimports this module), loaded on first use so
+# that either module may be imported first.
+cdef dict _NUMBER_METHODS = None
+cdef dict _LIST_METHODS = None
+cdef dict _STR_METHODS = None
+cdef dict _MAP_METHODS = None
 
 
-def _index_of(seq, x):
-    try:
-        return seq.index(x)
-    except ValueError:
-        return -1
-
-
-def _find(xs, f):
-    for x in xs:
-        if truthy(f(x)):
-            return x
-    return None
-
-
-def _reduce(xs, f, *init):
-    it = iter(xs)
-    acc = init[0] if init else next(it)
-    for x in it:
-        acc = f(acc, x)
-    return acc
-
-
-def _arity(f) -> int:
-    """How many parameters f takes (-1 when it cannot be told)."""
-    code = getattr(f, "__code__", None)
-    if code is not None:
-        return code.co_argcount - (1 if getattr(f, "__self__", None) is not None else 0)
-    try:
-        import inspect
-        return len(inspect.signature(f).parameters)
-    except (TypeError, ValueError):
-        return -1
-
-
-def _sort(xs, *key):
-    """`xs.sort()`, `xs.sort(key_fn)` (one parameter) or `xs.sort(comparator)` (two: negative,
-    zero or positive); sorts in place and returns the array, as in JavaScript."""
-    if not key:
-        xs.sort(key=_value_key)
-        return xs
-    f = key[0]
-    if _arity(f) == 2:
-        import functools
-        xs.sort(key=functools.cmp_to_key(lambda a, b: value_of(f(a, b))))
-    else:
-        xs.sort(key=lambda x: value_of(f(x)))
-    return xs
-
-
-def _reverse(xs):
-    xs.reverse()
-    return xs
-
-
-def _round(x, digits=None):
-    """`x.round(d)`: a float stays a float (to d decimals), an int an int."""
-    if type(x) is int:
-        return x if digits is None else round(x, digits)
-    return float(round(x, 0 if digits is None else value_of(digits)))
-
-
-def _sqrt(x):
-    import math
-    return math.sqrt(x) if x >= 0 else float("nan")
-
-
-def _floor(x):
-    import math
-    return x if type(x) is int else float(math.floor(x))
-
-
-def _ceil(x):
-    import math
-    return x if type(x) is int else float(math.ceil(x))
-
-
-# Methods of numbers (they keep the receiver's confidence, like unary operators).
-_NUMBER_METHODS = {
-    "abs": lambda x: _int_checked(abs(x)),
-    "sqrt": _sqrt,
-    "floor": _floor,
-    "ceil": _ceil,
-    "round": _round,
-    "to_string": lambda x: to_str(x),
-    "pow": lambda x, y: _binary(5, x, y),
-    "min": lambda x, y: x if x <= y else y,
-    "max": lambda x, y: x if x >= y else y,
-}
-
-
-_LIST_METHODS = {
-    "push": lambda xs, x: xs.append(x),
-    "pop": _pop,
-    "map": lambda xs, f: [f(x) for x in xs],
-    "filter": lambda xs, f: [x for x in xs if truthy(f(x))],
-    "for_each": lambda xs, f: [f(x) for x in xs] and None,
-    "reduce": _reduce,
-    "find": _find,
-    "some": lambda xs, f: any(truthy(f(x)) for x in xs),
-    "every": lambda xs, f: all(truthy(f(x)) for x in xs),
-    "contains": lambda xs, x: x in xs,
-    "index_of": _index_of,
-    "join": lambda xs, sep="": sep.join([to_str(x) for x in xs]),
-    "reverse": _reverse,
-    "sort": _sort,
-    "slice": lambda xs, a=None, b=None: xs[a:b],
-    "insert": lambda xs, i, x: xs.insert(i, x),
-    "clear": lambda xs: xs.clear(),
-    "copy": lambda xs: list(xs),
-    "len": lambda xs: len(xs),
-}
-
-_STR_METHODS = {
-    "upper": lambda s: s.upper(),
-    "lower": lambda s: s.lower(),
-    "trim": lambda s: s.strip(),
-    "split": lambda s, sep=None: s.split(sep),
-    "contains": lambda s, t: to_str(t) in s,
-    "starts_with": lambda s, t: s.startswith(t),
-    "ends_with": lambda s, t: s.endswith(t),
-    "replace": lambda s, a, b: s.replace(a, b),
-    "index_of": lambda s, t: s.find(t),
-    "repeat": lambda s, n: s * n,
-    "chars": lambda s: list(s),
-    "len": lambda s: len(s),
-    "length": lambda s: len(s),
-    "to_upper": lambda s: s.upper(),
-    "to_lower": lambda s: s.lower(),
-    "slice": lambda s, a=None, b=None: s[a:b],
-}
-
-_MAP_METHODS = {
-    "get": lambda d, k, default=None: d.get(k, default),
-    "set": lambda d, k, v: d.__setitem__(k, v),
-    "has": lambda d, k: k in d,
-    "delete": lambda d, k: d.pop(k, None) and None,
-    "keys": lambda d: list(d.keys()),
-    "values": lambda d: list(d.values()),
-    "entries": lambda d: [[k, v] for k, v in d.items()],
-    "len": lambda d: len(d),
-}
+cdef int _load_method_tables() except -1:
+    global _NUMBER_METHODS, _LIST_METHODS, _STR_METHODS, _MAP_METHODS
+    from prism_runtime import methods
+    _NUMBER_METHODS, _LIST_METHODS = methods.NUMBER_METHODS, methods.LIST_METHODS
+    _STR_METHODS, _MAP_METHODS = methods.STR_METHODS, methods.MAP_METHODS
+    return 0
 
 
 cpdef object call_method(object obj, str name, tuple args):
     cdef double c = 1.0
+    if _LIST_METHODS is None:
+        _load_method_tables()
     if type(obj) is Conf:
         c = (<Conf>obj).confidence
         obj = (<Conf>obj).value

@@ -1,6 +1,6 @@
 """Lowering of `match`: patterns become tests with walrus bindings.
 
-A mixin of `lower.Lowerer` (statement form: `Lowerer.match_statements`). A
+A mixin of `lower.Lowerer` (statement form: `match_statements`). A
 match whose arms are all expressions becomes one conditional expression;
 one with block or statement arms runs as statements into a temporary.
 
@@ -19,6 +19,8 @@ a context pattern's tag is a tagged value's context, an error's `context`, or
 the current context's name (`_cf.context_tag`).
 """
 from __future__ import annotations
+
+from typing import Optional
 
 from transpiler.front import ast
 from transpiler.back import ir
@@ -126,3 +128,42 @@ class MatchLowering:
         payload = ir.Call(ir.Attr(ir.Var("_rtio"), "variant_value"), [subject])
         inner = self.pattern_test(pat.args[0], payload, T.ANY)
         return self.conjunction([test, inner[0], inner[1]]), []
+
+    def match_statements(self, e: ast.Match, result: Optional[str]) -> list:
+        line = e.span.line
+        subject = self.temp()
+        out = [ir.Assign(ir.Var(subject), self.boxed(e.subject), line)]
+        branches = []
+        always = None
+        for arm in e.arms:
+            saved = self.pre
+            self.pre = []
+            test, binds = self.pattern_test(arm.pattern, ir.Var(subject), self.t(e.subject))
+            if arm.guard is not None:
+                guard = self.seq(binds, self.truth(arm.guard))
+                test = guard if test is None else ir.Bin("and", test, guard)
+                binds = []
+            arm_pre, self.pre = self.pre, saved
+            out.extend(arm_pre)
+            if isinstance(arm.body, ast.Block):
+                # A block arm's value is its final expression statement.
+                body = self.block(arm.body.body, result=result)
+            elif isinstance(arm.body, ast.Stmt):
+                body = self.stmt(arm.body)       # `=> return v`, `=> throw e`, `=> break`
+                self.pre = saved
+            else:
+                self.pre = []
+                value = self.boxed(arm.body)
+                body = self.pre + ([ir.Assign(ir.Var(result), value, arm.span.line)] if result
+                                   else [ir.ExprStmt(value, arm.span.line)])
+                self.pre = saved
+            body = [ir.ExprStmt(b, arm.span.line) for b in binds] + body
+            if test is None:
+                always = body
+                break
+            branches.append((test, body))
+        if result is not None:
+            out.insert(0, ir.Assign(ir.Var(result), ir.Lit(None), line))
+        if not branches:
+            return out + (always or [])
+        return out + [ir.If(branches, always, line)]

@@ -1,8 +1,9 @@
 """Statement layout and token disambiguation: `tokenizer._lex` output -> parser tokens.
 
-Talks to `transpiler.front.tokenizer` (token types, keywords) and
-`transpiler.front.diagnostics`; used by `tokenizer.tokens_for_parser`, and its
-`SOFT_LOOKAHEAD` by `transpiler.front.parser`.
+Talks to `transpiler.front.tokenizer` (token types, keywords),
+`transpiler.front.layout_scan` (the lookahead tests on raw tokens and the
+retyped token classes) and `transpiler.front.diagnostics`; used by
+`tokenizer.tokens_for_parser` and `transpiler.passes.macros`.
 
 Statement ends: a newline hidden in a token's prefix becomes a NEWLINE token
 when the line could end there (see `_can_end`), outside `( )`, `[ ]` and
@@ -35,6 +36,9 @@ from __future__ import annotations
 
 from transpiler.front.diagnostics import CompileError
 from transpiler.front.tokenizer import KEYWORDS, PrismTokenTypes as T, Token, _error_token, span_at
+from transpiler.front.layout_scan import (GenericClose, MagnitudeClose, TypeFn, bar_end, ends_value, generic_end,
+                                         is_token, line_start, parameter_list, soft_keyword, starts_value,
+                                         struct_body_follows)
 
 # A newline after one of these never ends a statement: the expression or
 # declaration is visibly unfinished.
@@ -49,187 +53,11 @@ _CONTINUE_OPS = frozenset(". && || ~> ~?? ~||> ~@>".split())
 _CONTINUE_KEYWORDS = frozenset("else catch finally from".split())
 
 _CLOSERS = {")": "(", "]": "[", "}": "{"}
-_VALUE_KEYWORDS = frozenset({"true", "false", "null"})
-# Keywords that start a value (used to decide closures and soft keywords).
-_VALUE_START_KEYWORDS = _VALUE_KEYWORDS | {"await", "fn", "match", "async"}
-
-
-def _is(tok, kind, *strings: str) -> bool:
-    return tok is not None and tok.type is kind and (not strings or tok.string in strings)
-
-
-def _starts_value(tok) -> bool:
-    """Can `tok` only start a value here (not continue one as an operator)?"""
-    if tok is None:
-        return False
-    if tok.type in (T.NUMBER, T.STRING, T.TEMPLATE, T.MACRO_VAR, T.MACRO_STR, T.PASTE_NAME):
-        return True
-    if tok.type is T.NAME:
-        return tok.string not in KEYWORDS or tok.string in _VALUE_START_KEYWORDS
-    return tok.type is T.OP and tok.string in ("(", "[", "{", "!", "<~", "|", "||")
-
-
-# Each soft keyword with a test on the one or two tokens after it; the parser also needs
-# to be able to accept the keyword there (parser._transition) before the word stops being
-# a plain name. The layout uses the same tests to know where statement heads are.
-SOFT_LOOKAHEAD = {
-    "uncertain": lambda a, b: _is(a, T.NAME, "if"),
-    "context": lambda a, b: _is(a, T.STRING) or (_is(a, T.NAME) and a.string not in KEYWORDS),
-    "shift": lambda a, b: _is(a, T.NAME, "to"),
-    "medium": lambda a, b: _is(a, T.OP, "{"),
-    "low": lambda a, b: _is(a, T.OP, "{"),
-    "to": lambda a, b: True,
-    "match": lambda a, b: _starts_value(a) or _is(a, T.OP, "-"),
-    "trait": lambda a, b: _is(a, T.NAME),
-    "impl": lambda a, b: _is(a, T.NAME) or _is(a, T.OP, "<") or _is(a, T.GENERIC_OPEN),
-    "operator": lambda a, b: (_is(a, T.OP) or _is(a, T.DOT_OP)) and _is(b, T.NAME, "for"),
-    "macro": lambda a, b: _is(a, T.NAME),
-    "module": lambda a, b: _is(a, T.NAME),
-    "export": lambda a, b: _is(a, T.NAME) or _is(a, T.OP, "#"),
-    "verify": lambda a, b: _is(a, T.NAME, "against"),
-    "against": lambda a, b: True,
-    "sources": lambda a, b: not _is(a, T.OP, "{"),
-    "promise": lambda a, b: _is(a, T.OP, "~"),
-}
 
 # Words that begin a statement head whose `{` opens a block (see `_Layout.heads`).
 _HEAD_WORDS = frozenset("if while for catch struct fn".split())
 _SOFT_HEAD_WORDS = frozenset("match uncertain trait impl module context shift medium low operator "
                              "macro verify".split())
-
-
-class _GenericClose(Token):
-    """The `>` closing type arguments: it may end a line."""
-
-
-class _TypeFn(Token):
-    """A `fn` starting a function type `fn(A) -> R` (its parentheses hold types)."""
-    in_type = True
-
-
-class _MagnitudeClose(Token):
-    """The `|` closing a magnitude `|v|`: it ends a value."""
-    ends_value = True
-
-
-def _line_start(tok) -> int:
-    """Where a newline sits in the token's prefix (-1: none; an error token has none)."""
-    return getattr(tok, "newline_at", -1)
-
-
-def _ends_value(tok) -> bool:
-    """Does `tok` (an emitted token) end a value, so that what follows is an operator?"""
-    if tok is None:
-        return False
-    if tok.type in (T.NUMBER, T.STRING, T.TEMPLATE, T.MACRO_VAR, T.MACRO_STR, T.PASTE_NAME,
-                    T.GENERIC_CLOSE, T.MACRO_BODY):
-        return True
-    if tok.type is T.NAME:
-        return tok.string not in KEYWORDS or tok.string in _VALUE_KEYWORDS
-    if tok.type is T.OP:
-        return tok.string in (")", "]", "}") or getattr(tok, "ends_value", False)
-    return False
-
-
-def _soft_keyword(raw, k) -> bool:
-    t = raw[k]
-    test = SOFT_LOOKAHEAD.get(t.string)
-    if test is None:
-        return False
-    a = raw[k + 1] if k + 1 < len(raw) else None
-    b = raw[k + 2] if k + 2 < len(raw) else None
-    return test(a, b)
-
-
-def _bar_end(raw, k) -> int:
-    """Index of the `|` closing the bar opened at raw[k] (nested bars counted), or -1."""
-    depth = nested = 0
-    for j in range(k + 1, len(raw)):
-        t = raw[j]
-        if t.type in (T.ENDMARKER, T.ERRORTOKEN):
-            return -1
-        if t.type is not T.OP:
-            continue
-        s = t.string
-        if s in "([{":
-            depth += 1
-        elif s in ")]}":
-            if depth == 0:
-                return -1
-            depth -= 1
-        elif s == "|" and depth == 0:
-            prev = raw[j - 1]
-            closes = prev.type in (T.NAME, T.NUMBER, T.STRING, T.TEMPLATE, T.MACRO_VAR) or \
-                _is(prev, T.OP, ")", "]", "}") or (prev.type is T.OP and prev.string == "|" and j - 1 != k)
-            if not closes:
-                nested += 1
-            elif nested:
-                nested -= 1
-            else:
-                return j
-    return -1
-
-
-def _parameter_list(tokens) -> bool:
-    """Do these tokens read as closure parameters: `a, b: int, c = 1` (or nothing)?"""
-    part_start = True
-    depth = 0
-    for i, t in enumerate(tokens):
-        if part_start:
-            if not (t.type in (T.NAME, T.MACRO_VAR) and t.string not in KEYWORDS):
-                return False
-            nxt = tokens[i + 1] if i + 1 < len(tokens) else None
-            if nxt is not None and not _is(nxt, T.OP, ",", ":", "="):
-                return False
-            part_start = False
-        elif _is(t, T.OP, "(", "[", "<"):
-            depth += 1
-        elif _is(t, T.OP, ")", "]", ">"):
-            depth -= 1
-        elif _is(t, T.OP, ",") and depth == 0:
-            part_start = True
-    return not part_start or not tokens
-
-
-def _struct_body_follows(raw, k, in_head: bool) -> bool:
-    """Is the `{` at raw[k] the start of a struct literal's fields?"""
-    a = raw[k + 1] if k + 1 < len(raw) else None
-    b = raw[k + 2] if k + 2 < len(raw) else None
-    if a is not None and a.type is T.NAME and a.string not in KEYWORDS and _is(b, T.OP, ":"):
-        return not in_head
-    if in_head:
-        return False
-    if _is(a, T.OP, "}"):
-        return True
-    return a is not None and a.type is T.NAME and a.string not in KEYWORDS and _is(b, T.OP, ",", "}")
-
-
-_TYPE_OPS = frozenset({",", "[", "]", "(", ")", "->"})
-_BOUND_OPS = frozenset({":", "~", "+", ".", "~>"})
-
-
-def _generic_end(raw, k, declaration: bool) -> int:
-    """Index of the `>` closing type arguments opened by the `<` at raw[k], or -1 when the
-    tokens in between cannot be types (then `<` is a comparison)."""
-    depth = 1
-    for j in range(k + 1, min(len(raw), k + 80)):
-        t = raw[j]
-        if t.type is T.NAME:
-            if t.string in KEYWORDS and t.string not in ("fn", "null"):
-                return -1
-        elif t.type is T.OP:
-            s = t.string
-            if s == "<":
-                depth += 1
-            elif s == ">":
-                depth -= 1
-                if depth == 0:
-                    return j
-            elif s not in _TYPE_OPS and not (declaration and s in _BOUND_OPS):
-                return -1
-        elif not (t.type is T.MACRO_VAR or (declaration and t.type is T.NUMBER)):
-            return -1
-    return -1
 
 
 class _Layout:
@@ -279,9 +107,9 @@ class _Layout:
             if t.string in _CONTINUE_KEYWORDS:
                 return True
             if t.string == "shift":
-                return _is(nxt, T.NAME, "to")
+                return is_token(nxt, T.NAME, "to")
             if t.string in ("medium", "low"):
-                return _is(nxt, T.OP, "{")
+                return is_token(nxt, T.OP, "{")
         return False
 
     def emit(self, tok):
@@ -312,7 +140,7 @@ class _Layout:
                     return self.out
             forced = self.forced.get(k)
             if forced == "magnitude":
-                tok = _MagnitudeClose(T.OP, s, t.start_pos, prefix)
+                tok = MagnitudeClose(T.OP, s, t.start_pos, prefix)
             else:
                 tok = Token(forced or kind, s, t.start_pos, prefix)
             if tok.type is T.OP and s == "{" and self.in_head() and self.heads[-1][1] == "macro":
@@ -330,7 +158,7 @@ class _Layout:
         top = self.stack[-1][0] if self.stack else None
         prev = self.prev
         if (t.newline_at >= 0 and top in (None, "{") and self.can_end(prev)
-                and not _is(prev, T.OP, ";") and not self.continues(k)):
+                and not is_token(prev, T.OP, ";") and not self.continues(k)):
             a = t.newline_at
             nl = "\n"
             if a > 0 and prefix[a - 1] == "\r":
@@ -347,7 +175,7 @@ class _Layout:
             if tok is not None:
                 self.error(f"unclosed '{opener}'", tok.start_pos, t.start_pos, prefix)
                 return
-        if not self.expression and self.can_end(self.prev) and not _is(self.prev, T.OP, ";"):
+        if not self.expression and self.can_end(self.prev) and not is_token(self.prev, T.OP, ";"):
             self.out.append(Token(T.NEWLINE, "", t.start_pos, prefix))
             prefix = ""
         self.out.append(Token(T.ENDMARKER, "", t.start_pos, prefix))
@@ -369,7 +197,7 @@ class _Layout:
         self.close_heads(self.depth() + 1)
         prev = self.prev
         if s == "}" and prev is not None and prev.type not in (T.NEWLINE, T.BLOCK_OPEN, T.STRUCT_OPEN) \
-                and not _is(prev, T.OP, ";", "{"):
+                and not is_token(prev, T.OP, ";", "{"):
             self.emit(Token(T.NEWLINE, "", t.start_pos, prefix))
             return ""
         return prefix
@@ -411,7 +239,7 @@ class _Layout:
         if kind is T.GENERIC_CLOSE:                    # forced by the `<` that opened it
             if self.stack and self.stack[-1][0] == "<":
                 self.stack.pop()
-            return _GenericClose(*tok)
+            return GenericClose(*tok)
         if kind is T.CLOSURE_OPEN or kind is not T.OP:
             return tok
         if s == "{":
@@ -426,37 +254,37 @@ class _Layout:
             self.close_heads(self.depth())
         elif s == "|":
             return self.bar(k, tok)
-        elif s == "||" and not _ends_value(prev):
-            if _is(nxt, T.OP, "{"):
+        elif s == "||" and not ends_value(prev):
+            if is_token(nxt, T.OP, "{"):
                 self.forced[k + 1] = T.BLOCK_OPEN
             return Token(T.CLOSURE_EMPTY, s, tok.start_pos, tok.prefix)
         elif s == "<":
             return self.angle(k, tok)
-        elif s == "." and _ends_value(prev) and tok.prefix and _line_start(raw[k]) < 0 \
-                and nxt is not None and nxt.prefix and _line_start(nxt) < 0:
+        elif s == "." and ends_value(prev) and tok.prefix and line_start(raw[k]) < 0 \
+                and nxt is not None and nxt.prefix and line_start(nxt) < 0:
             return Token(T.DOT_OP, s, tok.start_pos, tok.prefix)
         return tok
 
     def retype_word(self, k: int, tok, nxt):
         s, prev = tok.string, self.prev
-        if s == "async" and _is(nxt, T.OP, "("):
+        if s == "async" and is_token(nxt, T.OP, "("):
             return Token(T.ASYNC_LAMBDA, s, tok.start_pos, tok.prefix)
-        if s == "async" and _is(nxt, T.OP, "~", "{"):
+        if s == "async" and is_token(nxt, T.OP, "~", "{"):
             self.heads.append((self.depth(), s))
             return Token(T.ASYNC_BLOCK, s, tok.start_pos, tok.prefix)
-        if s == "fn" and _is(nxt, T.OP, "("):
+        if s == "fn" and is_token(nxt, T.OP, "("):
             if self.type_position(before=0):
-                return _TypeFn(T.FN_EXPR, s, tok.start_pos, tok.prefix)
+                return TypeFn(T.FN_EXPR, s, tok.start_pos, tok.prefix)
             self.heads.append((self.depth(), s))
             return Token(T.FN_EXPR, s, tok.start_pos, tok.prefix)
         if s == "in":
-            if _ends_value(prev):
+            if ends_value(prev):
                 return tok                              # `for x in`, `let x in "ctx"`
-            if prev is None or prev.type in (T.NEWLINE, T.BLOCK_OPEN) or _is(prev, T.OP, ";", "{", "}"):
+            if prev is None or prev.type in (T.NEWLINE, T.BLOCK_OPEN) or is_token(prev, T.OP, ";", "{", "}"):
                 self.heads.append((self.depth(), s))    # `in ctx { }` (or a pattern `in "a" x`)
                 return tok
             return Token(T.TAG_IN, s, tok.start_pos, tok.prefix)
-        if s in _HEAD_WORDS or (s in _SOFT_HEAD_WORDS and _soft_keyword(self.raw, k)):
+        if s in _HEAD_WORDS or (s in _SOFT_HEAD_WORDS and soft_keyword(self.raw, k)):
             self.heads.append((self.depth(), s))
         return tok
 
@@ -465,10 +293,10 @@ class _Layout:
         in_head = self.in_head()
         if in_head:
             self.close_heads(self.depth())
-        elif (_is(prev, T.NAME) and prev.string not in KEYWORDS or _is(prev, T.GENERIC_CLOSE)
-              or _is(prev, T.PASTE_NAME)) and _struct_body_follows(self.raw, k, False):
+        elif (is_token(prev, T.NAME) and prev.string not in KEYWORDS or is_token(prev, T.GENERIC_CLOSE)
+              or is_token(prev, T.PASTE_NAME)) and struct_body_follows(self.raw, k, False):
             tok = Token(T.STRUCT_OPEN, tok.string, tok.start_pos, tok.prefix)
-        elif _is(prev, T.OP, "=>"):
+        elif is_token(prev, T.OP, "=>"):
             tok = Token(T.BLOCK_OPEN, tok.string, tok.start_pos, tok.prefix)
         self.stack.append(("{", tok))
         return tok
@@ -476,16 +304,16 @@ class _Layout:
     def bar(self, k: int, tok):
         """An opening `|` starts a closure or a magnitude; a closing one ends it; any other
         `|` is the or of patterns."""
-        if _ends_value(self.prev):
+        if ends_value(self.prev):
             return tok
-        end = _bar_end(self.raw, k)
+        end = bar_end(self.raw, k)
         if end < 0:
             return tok
         after = self.raw[end + 1] if end + 1 < len(self.raw) else None
         top = self.stack[-1][0] if self.stack else None
-        on_next_line = after is not None and _line_start(after) >= 0 and top in (None, "{")
-        if _parameter_list(self.raw[k + 1:end]) and _starts_value(after) and not on_next_line:
-            if _is(after, T.OP, "{"):
+        on_next_line = after is not None and line_start(after) >= 0 and top in (None, "{")
+        if parameter_list(self.raw[k + 1:end]) and starts_value(after) and not on_next_line:
+            if is_token(after, T.OP, "{"):
                 self.forced[end + 1] = T.BLOCK_OPEN
             return Token(T.CLOSURE_OPEN, tok.string, tok.start_pos, tok.prefix)
         self.forced[end] = "magnitude"
@@ -497,23 +325,23 @@ class _Layout:
         of a statement); otherwise it compares."""
         prev, out = self.prev, self.out
         word_before = out[-2] if len(out) >= 2 else None
-        declaration = (_is(word_before, T.NAME, "fn", "struct", "trait", "macro", "impl")
-                       or _is(prev, T.NAME, "impl"))
+        declaration = (is_token(word_before, T.NAME, "fn", "struct", "trait", "macro", "impl")
+                       or is_token(prev, T.NAME, "impl"))
         if not declaration and (prev is None or prev.type not in (T.NAME, T.PASTE_NAME, T.MACRO_VAR)
                                 or prev.string in KEYWORDS):
             return tok
-        end = _generic_end(self.raw, k, declaration)
+        end = generic_end(self.raw, k, declaration)
         if end < 0:
             return tok
         if not (declaration or self.type_position()
-                or (_is(word_before, T.NAME, "for") and self.in_head())):    # impl T for S<X>
+                or (is_token(word_before, T.NAME, "for") and self.in_head())):    # impl T for S<X>
             after = self.raw[end + 1] if end + 1 < len(self.raw) else None
             top = self.stack[-1][0] if self.stack else None
-            statement_end = after is None or after.type is T.ENDMARKER or _is(after, T.OP, ";", "}") \
-                or (_line_start(after) >= 0 and top in (None, "{")) or (_is(after, T.OP, ",") and top == "{")
-            struct_literal = _is(after, T.OP, "{") and not self.in_head() and \
-                _struct_body_follows(self.raw, end + 1, False)
-            if not (_is(after, T.OP, "::", "(") or struct_literal or statement_end):
+            statement_end = after is None or after.type is T.ENDMARKER or is_token(after, T.OP, ";", "}") \
+                or (line_start(after) >= 0 and top in (None, "{")) or (is_token(after, T.OP, ",") and top == "{")
+            struct_literal = is_token(after, T.OP, "{") and not self.in_head() and \
+                struct_body_follows(self.raw, end + 1, False)
+            if not (is_token(after, T.OP, "::", "(") or struct_literal or statement_end):
                 return tok
         self.forced[end] = T.GENERIC_CLOSE
         opened = Token(T.GENERIC_OPEN, tok.string, tok.start_pos, tok.prefix)
@@ -526,15 +354,15 @@ class _Layout:
         function type's parameters, or in an array type `[T<..>]` there?"""
         out = self.out
         i = len(out) - 1 - before
-        while i >= 0 and _is(out[i], T.OP, "["):
+        while i >= 0 and is_token(out[i], T.OP, "["):
             i -= 1
         if i < 0:
             return False
         t = out[i]
-        if _is(t, T.OP, ":", "->") or t.type is T.GENERIC_OPEN:
+        if is_token(t, T.OP, ":", "->") or t.type is T.GENERIC_OPEN:
             return True
         in_type_list = bool(self.stack) and (self.stack[-1][0] == "<" or self.depth() in self.type_parens)
-        return _is(t, T.OP, ",", "(") and in_type_list
+        return is_token(t, T.OP, ",", "(") and in_type_list
 
 
 def layout(raw: list, expression: bool) -> list:

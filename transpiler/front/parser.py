@@ -25,7 +25,7 @@ from parso.python import tree as pytree
 
 from transpiler.front import ast
 from transpiler.front.diagnostics import CompileError
-from transpiler.front.layout import SOFT_LOOKAHEAD
+from transpiler.front.layout_scan import SOFT_LOOKAHEAD
 from transpiler.front.tokenizer import (SOFT_KEYWORDS, PrismTokenTypes as T, span_at,
                                   tokens_for_parser)
 

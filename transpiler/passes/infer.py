@@ -15,15 +15,18 @@ and mutually recursive functions get their return types):
 Unannotated parameters are `any`. A variable's type is its annotation, else
 the join of everything assigned to it. Generic type parameters are erased to
 `any` (as TypeScript erases them). Expression rules that need no state live in
-`typerules`; this module walks the tree (a `walk.Visitor`).
+`typerules`; this module walks the tree (a `walk.Visitor`), with calls typed by
+`infer_calls` and `match`/patterns by `infer_patterns`; what it produces
+(`Typing`, `FnInfo`, `StructInfo`) is defined in `inferred`.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Optional
 
 from transpiler.front import ast
 from transpiler.passes import types as T
+from transpiler.passes.inferred import FnInfo, StructInfo, Typing
+from transpiler.passes.infer_patterns import PatternInference
 from transpiler.passes.builtins import BUILTINS, CONSTANTS, METHOD_RESULTS
 from transpiler.passes.resolve import Resolution, Symbol
 from transpiler.passes.structs import own_params
@@ -37,52 +40,7 @@ _DECLARATIONS = (ast.FnDecl, ast.StructDecl, ast.TraitDecl, ast.ImplDecl, ast.Op
 _COMPARE = {"==", "!=", "<", "<=", ">", ">="}
 
 
-@dataclass
-class FnInfo:
-    params: list                        # list[Type], one per own parameter (no `self`)
-    ret: T.Type
-    declared_ret: Optional[T.Type]
-    conf_factor: Optional[float]        # product of the literal `~c` of the function and its layers
-    conf_exprs: tuple                   # the computed ones (evaluated when it returns)
-    is_async: bool
-
-
-@dataclass
-class StructInfo:
-    name: str
-    fields: list                        # list[(name, Type, ast.Field)]
-    methods: dict                       # name -> ast.FnDecl (own, impl and provided methods)
-    confidence: Optional[ast.Expr]      # `struct S ~c`: the instances' confidence
-
-    def field_type(self, name: str) -> Optional[T.Type]:
-        for fname, ftype, _ in self.fields:
-            if fname == name:
-                return ftype
-        return None
-
-    def field_decl(self, name: str) -> Optional[ast.Field]:
-        return next((f for fname, _, f in self.fields if fname == name), None)
-
-
-@dataclass
-class Typing:
-    exprs: dict = field(default_factory=dict)       # id(expr) -> Type
-    symbols: dict = field(default_factory=dict)     # Symbol -> Type
-    declared: dict = field(default_factory=dict)    # Symbol -> declared Type (annotation)
-    functions: dict = field(default_factory=dict)   # id(FnDecl | Lambda | AsyncBlock) -> FnInfo
-    structs: dict = field(default_factory=dict)     # name -> StructInfo
-    operators: dict = field(default_factory=dict)   # id(Binary | Unary) -> OperatorDecl it calls
-    generics: frozenset = frozenset()               # type parameter names (erased)
-
-    def of(self, e: ast.Expr) -> T.Type:
-        return self.exprs.get(id(e), T.ANY)
-
-    def sym(self, s: Symbol) -> T.Type:
-        t = self.symbols.get(s, T.BOTTOM)
-        return T.ANY if t.kind == "bottom" else t
-
-
-class _Inferrer(Visitor):
+class _Inferrer(PatternInference, Visitor):
     def __init__(self, module: ast.Module, res: Resolution):
         self.module = module
         self.res = res
@@ -454,66 +412,6 @@ class _Inferrer(Visitor):
 
     def visit_TypeApply(self, e):
         return T.FN
-
-    def visit_Match(self, e: ast.Match) -> T.Type:
-        st = self.expr(e.subject)
-        result = T.BOTTOM
-        for arm in e.arms:
-            self.pattern(arm.pattern, st)
-            if arm.guard is not None:
-                self.expr(arm.guard)
-            result = T.join(result, self.arm_value(arm))
-        if not any(isinstance(a.pattern, ast.WildcardPattern) or
-                   isinstance(a.pattern, ast.BindingPattern) and a.guard is None for a in e.arms):
-            result = T.join(result, T.NULL)
-        return T.ANY if result.kind == "bottom" else result
-
-    def arm_value(self, arm: ast.MatchArm) -> T.Type:
-        """The type of the value an arm gives: its expression, a block's final expression
-        statement (null when the block ends otherwise), nothing for `return`/`throw`."""
-        body = arm.body
-        if isinstance(body, ast.Block):
-            self.block(body.body)
-            last = body.body[-1] if body.body else None
-            if isinstance(last, ast.ExprStmt) and id(last) not in self.res.throwing:
-                return self.ty.of(last.expr)
-            return T.BOTTOM if last is not None and always_exits(last, self.res.throwing) else T.NULL
-        if isinstance(body, ast.Stmt):
-            self.visit(body)
-            return T.BOTTOM
-        return self.expr(body)
-
-    def pattern(self, p, subject: T.Type):
-        """Bind the names of pattern p matched against a subject of this type."""
-        plain = T.plain(subject)
-        if isinstance(p, (ast.BindingPattern, ast.ConfidencePattern)):
-            if isinstance(p, ast.ConfidencePattern):
-                self.expr(p.low)
-                self.expr(p.high)
-                if p.inner is not None:
-                    self.pattern(p.inner, subject)
-            self.bind(self.res.decls.get(id(p)) if getattr(p, "name", None) else None, subject)
-        elif isinstance(p, ast.LiteralPattern):
-            self.expr(p.value)
-        elif isinstance(p, ast.ArrayPattern):
-            element = plain.element if plain.kind == "array" else T.ANY
-            for q in p.elements:
-                self.pattern(q, element)
-            if p.rest:
-                self.bind(self.res.decls.get(id(p)), plain if plain.kind == "array" else T.ANY)
-        elif isinstance(p, (ast.AndPattern, ast.OrPattern)):
-            self.pattern(p.left, subject)
-            self.pattern(p.right, subject)
-        elif isinstance(p, ast.ContextPattern):
-            if p.tag is not None:
-                self.expr(p.tag)
-            if p.binding is not None:
-                self.bind(self.res.decls.get(id(p)), T.ANY)
-            if p.inner is not None:
-                self.pattern(p.inner, subject)
-        elif isinstance(p, ast.CtorPattern):
-            for q in p.args:
-                self.pattern(q, T.ANY)
 
     # ------------------------------------------------------------ calls and members
     def visit_Call(self, e: ast.Call) -> T.Type:
