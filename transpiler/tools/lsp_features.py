@@ -257,13 +257,13 @@ def runtime_members(name: str) -> tuple:
 
 @functools.lru_cache(maxsize=None)
 def builtin_methods(kind: str) -> tuple:
-    """Methods the runtime gives arrays, strings and maps (prism_runtime.core's tables)."""
-    table = {"array": "_LIST_METHODS", "string": "_STR_METHODS", "map": "_MAP_METHODS"}.get(kind)
+    """Methods the runtime gives arrays, strings and maps (prism_runtime.methods' tables)."""
+    table = {"array": "LIST_METHODS", "string": "STR_METHODS", "map": "MAP_METHODS"}.get(kind)
     try:
-        core = importlib.import_module("prism_runtime.core")
+        methods_module = importlib.import_module("prism_runtime.methods")
     except ImportError:
         return ()
-    methods = tuple(sorted(getattr(core, table, {}))) if table else ()
+    methods = tuple(sorted(getattr(methods_module, table, {}))) if table else ()
     return (("length",) if kind in ("array", "string", "map") else ()) + methods
 
 

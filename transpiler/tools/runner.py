@@ -16,6 +16,8 @@ import json
 import os
 import re
 import sys
+import threading
+import time
 from functools import lru_cache
 from pathlib import Path
 from typing import Optional
@@ -196,6 +198,20 @@ async def _await(awaitable):
     return await awaitable
 
 
+EXIT_GRACE_SECONDS = 20.0
+
+
+def _exit_within(seconds: float, status: int) -> None:
+    """After Ctrl-C the program must end: exit hooks still run (outstanding parallel chunks are
+    cancelled, caches written), but if one of them, or a library thread the interpreter waits
+    for, has not finished `seconds` later, the process ends anyway with `status`."""
+    def deadline():
+        time.sleep(seconds)
+        sys.stdout.flush()
+        os._exit(status)
+    threading.Thread(target=deadline, name="prism-exit-deadline", daemon=True).start()
+
+
 def run_file(file: Path, options) -> int:
     """`prism run`: import FILE (building what is not cached), print its result, call `main`;
     the exit status. A compile error prints its diagnostic, an uncaught Prism error
@@ -210,6 +226,7 @@ def run_file(file: Path, options) -> int:
     except SystemExit:
         raise
     except KeyboardInterrupt:
+        _exit_within(EXIT_GRACE_SECONDS, 130)
         return 130
     except BrokenPipeError:
         # The reader went away (`prism run x.prism | head`): stop quietly, as shell tools do.
