@@ -161,11 +161,18 @@ def main() -> None:
 
     warm = [timed(prism + ["hello.prism"], work, local) for _ in range(args.repeats)]
     from_cache = subprocess.run([sys.executable, "-c", "from pathlib import Path; "
-                                 "from transpiler.toolchain.cache_lookup import BuildOptions, lookup; "
-                                 "print(lookup(Path('hello.prism'), 'hello', BuildOptions(opt_level=0)).extension)"],
-                                cwd=work, env=local, capture_output=True, text=True, check=True).stdout.strip()
-    module_dir = Path(from_cache).parent
-    floor = [timed([sys.executable, "-c", "import hello"], module_dir, local) for _ in range(args.repeats)]
+                                 "from transpiler.toolchain.cache_lookup import lookup, run_options; "
+                                 "hit = lookup(Path('hello.prism'), 'hello', run_options(0)); "
+                                 "print(hit.extension); print(hit.shared_utility[1] if hit.shared_utility else '')"],
+                                cwd=work, env=local, capture_output=True, text=True, check=True).stdout.split("\n")
+    module_dir = Path(from_cache[0].strip()).parent
+    # The development build imports Cython's shared utility module by name: the floor imports
+    # the same module with that module's directory on sys.path, as plain Python would.
+    floor_env = dict(local)
+    if from_cache[1].strip():
+        floor_env["PYTHONPATH"] = os.pathsep.join([str(Path(from_cache[1].strip()).parent),
+                                                   local.get("PYTHONPATH", "")])
+    floor = [timed([sys.executable, "-c", "import hello"], module_dir, floor_env) for _ in range(args.repeats)]
 
     try:
         edit(source, counter)

@@ -37,10 +37,19 @@ def module_name_for(stem: str) -> str:
     return f"_pm_{safe}_{hashlib.sha1(stem.encode()).hexdigest()[:8]}"
 
 
-def set_options(options) -> None:
-    """Build options for modules compiled by the hook (`prism run -O0` sets them)."""
-    global _options
+def set_options(options, start_compile_server: bool = False) -> None:
+    """Build options for modules compiled by the hook (`prism run -O0` sets them); the `prism`
+    commands also let a miss start the compile server (a plain `import` never does)."""
+    global _options, _may_start_server
     _options = options
+    _may_start_server = _may_start_server or start_compile_server
+
+
+def may_start_compile_server() -> bool:
+    return _may_start_server
+
+
+_may_start_server = False
 
 
 def current_options():

@@ -43,14 +43,6 @@ from typing import Optional
 from transpiler.toolchain.cache_lookup import BuildOptions, CachedBuild, cache_root, compiler_fingerprint
 
 DEFAULT_IDLE_SECONDS = 900
-_may_start = False              # only the `prism` commands start a server, never a plain `import`
-
-
-def allow_starting() -> None:
-    """Let a build in this process start a server (`prism run`, `prism test`: an edit-run loop)."""
-    global _may_start
-    _may_start = True
-
 
 def enabled() -> bool:
     setting = os.environ.get("PRISM_COMPILE_SERVER")
@@ -95,7 +87,8 @@ def build(source_path: Path, module_name: str, options: BuildOptions) -> CachedB
     from transpiler.toolchain.build import build_module
     from transpiler.front.diagnostics import record
     result = build_module(source_path, module_name, options)
-    if enabled() and _may_start:
+    from prism_runtime.install import may_start_compile_server
+    if enabled() and may_start_compile_server():   # only the `prism` commands, never a plain `import`
         start_in_background()
     return CachedBuild(result.extension, result.pyx, [record(w) for w in result.warnings], result.shared_utility)
 

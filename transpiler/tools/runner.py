@@ -124,9 +124,7 @@ def error_message(exc: BaseException) -> str:
 def load_module(path: Path, options):
     """Import the .prism file at path (compiling it and its Prism imports)."""
     import prism_runtime.install as hook
-    from transpiler.toolchain import compile_server
-    compile_server.allow_starting()     # a `prism` command: a miss may start the compile server
-    hook.set_options(options)
+    hook.set_options(options, start_compile_server=True)   # a `prism` command: a miss may start one
     hook.install()
     directory = str(path.resolve().parent)
     if directory not in sys.path:
