@@ -4,11 +4,10 @@ that issue 18 lists compile and run.
 Each ```prism block becomes a program: the block verbatim, then, where it only declares
 functions or leaves its values unused, a driver that calls them and prints what they give,
 checked against what the page's own words promise. LLM and HTTP calls go to loopback servers.
-Adjustments, each stated where it is made: the "Medical Module Example" imports a module the
-page does not provide (`./examples/medical`) and the issue does not list it, so it is skipped;
-the "Async Utilities" block writes `timeout(async { .. }, 5000)`, and `async { }` is not an
-expression in Prism's grammar yet (the lead's area), so it runs with `async () => { .. }`,
-the function form `timeout` also takes.
+One adjustment: the "Medical Module Example" imports a module the page does not provide
+(`./examples/medical`) and the issue does not list it, so it is skipped. (The "Async
+Utilities" block's `timeout(async { .. }, 5000)` runs as written: `async { }` is an
+expression whose value is the started task.)
 """
 from __future__ import annotations
 
@@ -26,7 +25,6 @@ if not DOC.is_file():
 
 SKIPPED = {"Medical Module Example": "imports ./examples/medical, which the page does not provide; "
                                      "issue 18 does not list it"}
-ADJUSTED = {"Async Utilities": ("timeout(async {", "timeout(async () => {")}
 
 # heading -> (driver appended to the snippet, lines its output must contain, in order)
 DRIVERS = {
@@ -70,10 +68,6 @@ def test_the_page_has_the_snippets_we_expect():
 def test_origin_snippet_runs(heading, code, tmp_path, run_prism, http_server, llm_server):
     if heading in SKIPPED:
         pytest.skip(SKIPPED[heading])
-    if heading in ADJUSTED:
-        before, after = ADJUSTED[heading]
-        assert before in code
-        code = code.replace(before, after)
     driver, expected = DRIVERS[heading]
     (tmp_path / "data.txt").write_text("some data\n")
     program = code + "\n// ---- driver\n" + driver.replace("BASE", http_server.url) + "\n"

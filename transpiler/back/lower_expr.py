@@ -455,6 +455,14 @@ class ExprLowering:
         self.res.names[id(probe)] = sym
         return self.x_Name(probe)
 
+    def x_AsyncBlock(self, e):
+        """`async ~c { }` as an expression: started at once (as the statement is), its value is
+        the task, which the program also waits for before it ends."""
+        fn = self.lower_callable(e, (), e.body, name=self.temp("_pa"), is_async=True)
+        fn.flavor = "async def"
+        self.pre.append(ir.Def(fn, e.span.line))
+        return ir.Call(ir.Attr(ir.Var("_rtio"), "spawn"), [ir.Var(fn.name)])
+
     def x_Lambda(self, e):
         body = e.body if isinstance(e.body, ast.Block) else ast.Block((ast.Return(e.body, e.body.span),), e.span)
         fn = self.lower_callable(e, e.params, body, name="", is_async=e.is_async)

@@ -258,8 +258,9 @@ class Verify(Stmt):
 
 
 @dataclass(frozen=True, slots=True)
-class AsyncBlock(Stmt):
-    """`async ~c { }`: the body started at once as a task (the program waits for it)."""
+class AsyncBlock(Stmt, Expr):
+    """`async ~c { }`: the body started at once as a task (the program waits for it). A
+    statement, or an expression whose value is that task (`timeout(async { .. }, 5000)`)."""
     confidence: Optional[Expr]
     body: Block
     span: Span

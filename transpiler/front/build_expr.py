@@ -322,6 +322,12 @@ def _lambda(n) -> ast.Lambda:
     return ast.Lambda(_lambda_params(paren), body(fn_body), False, None, None, span(n))
 
 
+def _async_block(n) -> ast.AsyncBlock:
+    from transpiler.front.build_ast import block
+    return ast.AsyncBlock(conf_annotation(n.children[1]) if len(n.children) == 3 else None,
+                          block(n.children[-1]), span(n))
+
+
 def _async_lambda(n) -> ast.Lambda:
     _, paren, _, fn_body = n.children
     return ast.Lambda(_lambda_params(paren), body(fn_body), True, None, None, span(n))
@@ -479,6 +485,7 @@ _EXPR_BUILDERS = {
     "object": lambda n: ast.ObjectLit(_entries(n.children[1:-1]), span(n)),
     "match_expr": _match,
     "async_lambda": _async_lambda,
+    "async_block": _async_block,
     "closure": _closure,
     "magnitude": lambda n: ast.Unary("|", build_expr(n.children[1]), span(n)),
     "anon_fn": _anon_fn,
