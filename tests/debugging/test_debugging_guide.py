@@ -8,7 +8,7 @@ comments: "Prints with source location", "Prints current context stack", ...
 
 Skips, saying why, when ../shared is not beside the checkout (a fresh clone). The
 `mock_llm!` snippet is skipped, saying why: it calls `llm.generate` without `await` in a
-function that is not async and expects the answer (tests/stdlib covers `mock_llm!`).
+function that is not async and expects the answer (case v2_mock_llm_macro covers `mock_llm!`).
 """
 from __future__ import annotations
 
@@ -92,7 +92,7 @@ def test_guide_snippet_runs(index, tmp_path, prism_env, request):
     if index == 6:
         pytest.skip("the guide's #[test] calls llm.generate without `await` in a function that is not async and "
                     "expects the answer; Prism's llm.generate is async (as the stdlib page writes it), so there "
-                    "the result is an unawaited call: not supported (tests/stdlib covers mock_llm! with await)")
+                    "the result is an unawaited call: not supported (case v2_mock_llm_macro covers mock_llm! with await)")
     prelude, appendix, needs_llm, check = CASES[index]
     body = SNIPPETS[index]
     # `Problem`/`Solution` snippets redeclare on purpose; an attribute alone needs its function.
