@@ -152,6 +152,9 @@ class _ThreadRoutedStream:
         self._real, self._sink, self._thread = real, sink, threading.get_ident()
 
     def write(self, text):
+        # _thread is None once the build is over: a stand-in that someone kept (a library that
+        # wrapped sys.stdout meanwhile) then writes everything to the real stream, even from a
+        # later thread that happens to get the same identifier.
         return (self._sink if threading.get_ident() == self._thread else self._real).write(text)
 
     def flush(self):
@@ -170,6 +173,7 @@ def _captured_on_this_thread(sink):
         yield
     finally:
         for name, stream in routed.items():
+            stream._thread = None
             if getattr(sys, name) is stream:   # unless someone replaced it meanwhile
                 setattr(sys, name, stream._real)
 
