@@ -210,3 +210,17 @@ def test_stack_check_sits_before_the_first_statement_that_calls():
     assert lines[checks[1] + 1].lstrip().startswith("while")
     # `defer` wraps the rest of the body, so the check comes first
     assert lines[checks[2] + 1].lstrip().startswith("try:")
+
+
+def test_every_builtin_is_called_by_a_case_or_a_debugging_test():
+    """Issue 11: each entry of the built-ins table has a program that calls it (the debug
+    macros print only in debug builds, so tests/debugging calls those)."""
+    import re
+    from pathlib import Path
+    from transpiler.passes.builtins import BUILTINS
+    tests = Path(__file__).resolve().parents[1]
+    text = "\n".join(p.read_text(errors="replace") for p in (tests / "cases").glob("*.prism"))
+    text += "\n".join(p.read_text(errors="replace") for p in (tests / "debugging").glob("*.py"))
+    uncalled = [name for name in BUILTINS
+                if not re.search(r"(?<![\w.])" + re.escape(name.rstrip("!")) + r"!?\s*\(", text)]
+    assert uncalled == []
