@@ -277,9 +277,13 @@ def typed_name(n):
     (name, type or None, default or None)."""
     if n.type in ("name", "macro_var"):
         return n.value, None, None
-    c = n.children
+    return _name_type_default(n.children, "a parameter")
+
+
+def _name_type_default(c, what: str):
+    """(name, type or None, default or None) from the children `name [: T] [= d]`."""
     if c[0].type != "name":
-        raise error("a parameter must be a name", c[0])
+        raise error(f"{what} must be a name", c[0])
     type_ = default = None
     i = 1
     if i < len(c) and is_(c[i], ":"):
@@ -297,15 +301,7 @@ def _lambda_params(paren) -> tuple:
     out = []
     for item in items(paren.children[1:-1]):
         c = item.children if item.type == "cover_item" else [item]
-        if c[0].type != "name":
-            raise error("a lambda parameter must be a name", c[0])
-        type_ = default = None
-        i = 1
-        if i < len(c) and is_(c[i], ":"):
-            type_, i = annotation(c[i + 1]), i + 2
-        if i < len(c) and is_(c[i], "="):
-            default = build_expr(c[i + 1])
-        out.append(ast.Param(c[0].value, type_, default, span(item)))
+        out.append(ast.Param(*_name_type_default(c, "a lambda parameter"), span(item)))
     return tuple(out)
 
 
