@@ -380,12 +380,9 @@ class Lowerer(FlowLowering, CallableLowering, CallLowering, MatchLowering, Debug
         return self.context_block(self.boxed(s.sources), s.body, s.span.line, "enter_verify", "verification_failed")
 
     def s_AsyncBlock(self, s: ast.AsyncBlock):
-        """`async ~c { }`: an async function of no arguments, started at once as a task that
-        the program waits for before it ends."""
-        fn = self.lower_callable(s, (), s.body, name=self.temp("_pa"), is_async=True)
-        fn.flavor = "async def"
-        return [ir.Def(fn, s.span.line),
-                ir.ExprStmt(ir.Call(ir.Attr(ir.Var("_rtio"), "spawn"), [ir.Var(fn.name)]), s.span.line)]
+        """`async ~c { }` as a statement: the task is started and not kept."""
+        definition, start = self.async_task(s)
+        return [definition, ir.ExprStmt(start, s.span.line)]
 
     def s_InBlock(self, s: ast.InBlock):
         return self.context_block(self.boxed(s.context), s.body, s.span.line)

@@ -455,13 +455,19 @@ class ExprLowering:
         self.res.names[id(probe)] = sym
         return self.x_Name(probe)
 
-    def x_AsyncBlock(self, e):
-        """`async ~c { }` as an expression: started at once (as the statement is), its value is
-        the task, which the program also waits for before it ends."""
-        fn = self.lower_callable(e, (), e.body, name=self.temp("_pa"), is_async=True)
+    def async_task(self, node: ast.AsyncBlock):
+        """`async ~c { }`: an async function of no arguments (its definition) and the call that
+        starts it at once as a task the program waits for before it ends (the statement's and
+        the expression's one lowering)."""
+        fn = self.lower_callable(node, (), node.body, name=self.temp("_pa"), is_async=True)
         fn.flavor = "async def"
-        self.pre.append(ir.Def(fn, e.span.line))
-        return ir.Call(ir.Attr(ir.Var("_rtio"), "spawn"), [ir.Var(fn.name)])
+        return ir.Def(fn, node.span.line), ir.Call(ir.Attr(ir.Var("_rtio"), "spawn"), [ir.Var(fn.name)])
+
+    def x_AsyncBlock(self, e):
+        """`async ~c { }` as an expression: its value is the started task."""
+        definition, start = self.async_task(e)
+        self.pre.append(definition)
+        return start
 
     def x_Lambda(self, e):
         body = e.body if isinstance(e.body, ast.Block) else ast.Block((ast.Return(e.body, e.body.span),), e.span)
