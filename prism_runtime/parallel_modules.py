@@ -114,11 +114,9 @@ def _pyx_beside(extension) -> Path:
 
 
 def _meta_beside(extension) -> dict:
-    try:
-        meta = json.loads(Path(extension).with_name("meta.json").read_text())
-    except (OSError, ValueError):
-        return {}
-    return meta if isinstance(meta, dict) else {}
+    """The meta.json of the cache entry (or shipped copy) holding `extension`."""
+    from transpiler.toolchain.cache_lookup import read_meta
+    return read_meta(Path(extension).parent)
 
 
 def _source_of(module) -> str:
