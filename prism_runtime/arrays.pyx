@@ -347,20 +347,20 @@ cpdef NumArray ints(tuple values):
 
 cpdef NumArray as_floats(object values):
     """A `[float]` for typed code: a NumArray of floats as it is, anything else copied in."""
-    if type(values) is NumArray and (<NumArray>values).kind == b'd':
-        return values
-    if values is None:
-        return None
-    return _make("d", values if type(values) is list else list(values))
+    return _as_kind(values, b'd', "d")
 
 
 cpdef NumArray as_ints(object values):
     """A `[int]` for typed code: a NumArray of ints as it is, anything else copied in."""
-    if type(values) is NumArray and (<NumArray>values).kind == b'q':
+    return _as_kind(values, b'q', "q")
+
+
+cdef NumArray _as_kind(object values, char kind, str kind_name):
+    if type(values) is NumArray and (<NumArray>values).kind == kind:
         return values
     if values is None:
         return None
-    return _make("q", values if type(values) is list else list(values))
+    return _make(kind_name, values if type(values) is list else list(values))
 
 
 import collections.abc
