@@ -13,7 +13,9 @@ SIGKILL from the out-of-memory killer, SIGSEGV, ...) or sends nothing for
 it; its clock can be given, see clock.py), every call waiting on it fails
 with a PrismError that says what happened and what to do; the program goes
 on, and the next call starts a fresh worker. A batch keeps its contract: the
-calls that failed are failures in their slots.
+calls that failed are failures in their slots. Calls waiting on a worker that
+died while answering none of them (killed while idle) go to a fresh worker
+once instead of failing: they did not kill it.
 
 `PRISM_LLM_LOCAL_ENGINE=module:Class` replaces the model engine inside the
 worker (the tests use a fake one that kills itself with each signal or hangs).
@@ -69,11 +71,12 @@ def death_message(returncode: int, stderr_tail: str = "") -> str:
 
 
 class _Request:
-    __slots__ = ("loop", "queue")
+    __slots__ = ("loop", "queue", "started")
 
     def __init__(self, loop):
         self.loop = loop
         self.queue = asyncio.Queue()
+        self.started = False                # the worker began answering it
 
     def post(self, item) -> None:
         try:
@@ -120,7 +123,9 @@ class WorkerProcess:
 
     @property
     def alive(self) -> bool:
-        return self.failure is None and os.getpid() == self.owner_pid
+        # An exited process counts as dead before the reader thread has handled its death, so a
+        # call made right after an idle worker was killed goes to a fresh worker, not to this one.
+        return self.failure is None and os.getpid() == self.owner_pid and not _has_exited(self.process)
 
     # -- requests (any thread) --
     def submit(self, messages, opts, loop):
@@ -225,7 +230,9 @@ class WorkerProcess:
             request = self._pending.get(message["id"])
         if request is None:
             return                          # cancelled or forgotten
-        if "chunk" in message:
+        if "started" in message:
+            request.started = True
+        elif "chunk" in message:
             request.post(("chunk", (message["chunk"], message.get("logprobs"))))
         elif "done" in message:
             request.post(("done",))
@@ -249,8 +256,22 @@ class WorkerProcess:
                 self.failure = message
             pending, self._pending = self._pending, {}
         self._gone.set()
+        # Died while answering none of them (killed while idle, before it read them): the calls
+        # are not what killed it, so each may go to a fresh worker once. Otherwise they all fail,
+        # so a request that crashes the model is not sent to worker after worker.
+        outcome = "error" if self._hung or any(r.started for r in pending.values()) else "lost"
         for request in pending.values():
-            request.post(("error", message))
+            request.post((outcome, message))
+
+
+def _has_exited(process) -> bool:
+    """Whether the process has ended, without reaping it (the reader thread reaps it and says why)."""
+    if process.returncode is not None:
+        return True
+    try:
+        return os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+    except ChildProcessError:               # already reaped
+        return True
 
 
 class LocalProvider:
@@ -287,7 +308,7 @@ class LocalProvider:
         """Async iterator of (text, token logprobs) pieces of the answer."""
         worker = self.worker()
         rid, request = worker.submit(messages, opts, asyncio.get_running_loop())
-        finished = False
+        finished, resent = False, False
         try:
             while True:
                 item = await request.queue.get()
@@ -296,6 +317,11 @@ class LocalProvider:
                 elif item[0] == "done":
                     finished = True
                     return
+                elif item[0] == "lost" and not resent:
+                    # The worker died before it began this call (nothing was yielded): once more.
+                    resent = True
+                    worker = self.worker()
+                    rid, request = worker.submit(messages, opts, asyncio.get_running_loop())
                 else:
                     finished = True
                     raise PrismError(f"local model failed: {item[1]}")

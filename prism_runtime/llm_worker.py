@@ -9,6 +9,7 @@ Protocol: one JSON object per line, requests on IN_FD, answers on OUT_FD
 
     -> {"op": "generate", "id": 7, "messages": [...], "opts": {"max_tokens": 64, ...}}
     -> {"op": "cancel", "id": 7}
+    <- {"id": 7, "started": true}                              (before the engine begins it)
     <- {"id": 7, "chunk": "text", "logprobs": [-0.1, ...]}     (one per piece of text)
     <- {"id": 7, "done": true}
     <- {"id": 7, "error": "message"}
@@ -84,6 +85,9 @@ class Worker:
         if rid in self.cancelled:
             self.cancelled.discard(rid)
             return
+        # Said before anything else of this request, so a provider that sees the worker die
+        # knows whether the death came while answering it (then the call fails) or not.
+        self.send({"id": rid, "started": True})
         try:
             if self.engine is None:
                 self.engine = load_engine(self.engine_spec, self.settings)

@@ -83,6 +83,31 @@ def test_worker_killed_by_a_signal_fails_the_call_and_the_next_call_gets_a_fresh
         os.kill(before, 0)                  # the dead worker was reaped, not left a zombie
 
 
+def test_a_worker_killed_while_idle_is_replaced_by_the_next_call(make_llm):
+    """Seen with the real model: the out-of-memory killer (here SIGKILL by hand) takes an idle
+    worker, and a call made at once, before the provider has noticed (or while the worker is
+    still exiting), must not be the one that fails: it goes to a fresh worker."""
+    llm = make_llm()
+    for _ in range(3):
+        before = worker_pid(llm)
+        os.kill(before, signal.SIGKILL)     # no wait: the call below races the death
+        assert worker_pid(llm) != before
+
+
+def test_a_call_queued_behind_the_one_that_crashed_fails_too(make_llm):
+    """Only calls the dead worker had not begun while it answered none are sent again: a request
+    that kills the model is not sent to one fresh worker after another."""
+    llm = make_llm()
+
+    async def both():
+        return await asyncio.gather(llm.generate("[die=SIGSEGV] first"), llm.generate("second"),
+                                    return_exceptions=True)
+
+    crashed, queued = run(both())
+    assert isinstance(crashed, PrismError) and "SIGSEGV" in crashed.message
+    assert isinstance(queued, PrismError) and "SIGSEGV" in queued.message
+
+
 def test_sigill_says_the_library_was_built_for_another_cpu_and_how_to_rebuild(make_llm):
     with pytest.raises(PrismError) as info:
         run(make_llm().generate("[die=SIGILL] hi"))
