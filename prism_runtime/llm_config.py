@@ -35,7 +35,7 @@ HOW_TO_CONFIGURE = (
     "  - PRISM_LLM_BASE_URL (an OpenAI-compatible server, e.g. http://localhost:11434/v1 for Ollama)"
     " and PRISM_LLM_API_KEY if it needs a key, optionally PRISM_LLM_MODEL;\n"
     "  - OPENAI_API_KEY to use api.openai.com;\n"
-    "  - PRISM_LLM_PROVIDER=local to run a GGUF model in-process (pip install 'prism-lang[local]');\n"
+    "  - PRISM_LLM_PROVIDER=local to run a GGUF model on this machine, in a worker process (pip install 'prism-lang[local]');\n"
     "  - or an [llm] table in Prism.toml: provider = \"openai\" | \"local\", base_url, model,"
     " model_path, api_key_env, timeout, max_retries, default_confidence."
 )

@@ -99,6 +99,7 @@ class WorkerProcess:
         self._last_output = clock.now()
         self._stderr_tail = deque(maxlen=20)
         self._hung = False
+        self._closed = False                # stopped on purpose (close): nothing is sent again
         self._gone = threading.Event()     # set once the worker's death is handled
         self.failure = None                 # the death message once the worker is gone
         self.owner_pid = os.getpid()
@@ -155,6 +156,7 @@ class WorkerProcess:
         """Stop the worker: an idle one exits at the end of its input, a busy one is terminated."""
         with self._lock:
             busy = bool(self._pending)
+            self._closed = True
             if self.failure is None:
                 self.failure = "the model worker was shut down"
             self._outbox.append(None)
@@ -259,7 +261,9 @@ class WorkerProcess:
         # Died while answering none of them (killed while idle, before it read them): the calls
         # are not what killed it, so each may go to a fresh worker once. Otherwise they all fail,
         # so a request that crashes the model is not sent to worker after worker.
-        outcome = "error" if self._hung or any(r.started for r in pending.values()) else "lost"
+        # A worker stopped on purpose (the program ends, llm.reset()) sends nothing again either.
+        begun = any(r.started for r in pending.values())
+        outcome = "error" if self._hung or self._closed or begun else "lost"
         for request in pending.values():
             request.post((outcome, message))
 

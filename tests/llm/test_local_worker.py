@@ -108,6 +108,27 @@ def test_a_call_queued_behind_the_one_that_crashed_fails_too(make_llm):
     assert isinstance(queued, PrismError) and "SIGSEGV" in queued.message
 
 
+def test_calls_waiting_on_a_worker_stopped_on_purpose_fail_and_start_no_worker(make_llm):
+    """llm.reset() (or the program ending) stops the worker: the calls waiting on it fail and
+    none is sent to a new worker, although the worker had begun none of them (it is stopped
+    while it is still starting)."""
+    llm = make_llm()
+    provider = llm._get_provider()
+
+    async def main():
+        calls = [asyncio.ensure_future(llm.generate(f"call {n}")) for n in range(2)]
+        while provider._worker is None or len(provider._worker._pending) < 2:
+            await asyncio.sleep(0)
+        requests = list(provider._worker._pending.values())
+        llm.reset()
+        return requests, await asyncio.gather(*calls, return_exceptions=True)
+
+    requests, results = run(main())
+    assert not any(r.started for r in requests)
+    assert all(isinstance(r, PrismError) for r in results), results
+    assert provider._worker is None         # nothing was sent to a new worker
+
+
 def test_sigill_says_the_library_was_built_for_another_cpu_and_how_to_rebuild(make_llm):
     with pytest.raises(PrismError) as info:
         run(make_llm().generate("[die=SIGILL] hi"))
