@@ -124,9 +124,12 @@ class WorkerProcess:
 
     @property
     def alive(self) -> bool:
-        # An exited process counts as dead before the reader thread has handled its death, so a
-        # call made right after an idle worker was killed goes to a fresh worker, not to this one.
-        return self.failure is None and os.getpid() == self.owner_pid and not _has_exited(self.process)
+        return self.failure is None and os.getpid() == self.owner_pid
+
+    @property
+    def exited(self) -> bool:
+        """The process has ended, whether or not the reader thread has handled it yet."""
+        return _has_exited(self.process)
 
     # -- requests (any thread) --
     def submit(self, messages, opts, loop):
@@ -257,13 +260,13 @@ class WorkerProcess:
             if self.failure is None:
                 self.failure = message
             pending, self._pending = self._pending, {}
+            # Died while answering none of them (killed while idle, before it read them): the
+            # calls are not what killed it, so each may go to a fresh worker once. Otherwise they
+            # all fail, so a request that crashes the model is not sent to worker after worker.
+            # A worker stopped on purpose (the program ends, llm.reset()) sends nothing again.
+            begun = any(r.started for r in pending.values())
+            outcome = "error" if self._hung or self._closed or begun else "lost"
         self._gone.set()
-        # Died while answering none of them (killed while idle, before it read them): the calls
-        # are not what killed it, so each may go to a fresh worker once. Otherwise they all fail,
-        # so a request that crashes the model is not sent to worker after worker.
-        # A worker stopped on purpose (the program ends, llm.reset()) sends nothing again either.
-        begun = any(r.started for r in pending.values())
-        outcome = "error" if self._hung or self._closed or begun else "lost"
         for request in pending.values():
             request.post((outcome, message))
 
@@ -290,7 +293,10 @@ class LocalProvider:
 
     def worker(self) -> WorkerProcess:
         with self._lock:
-            if self._worker is None or not self._worker.alive:
+            # An exited worker is replaced before the reader thread has handled its death, so a
+            # call made right after an idle worker was killed goes to a fresh one. It is not closed:
+            # its reader still reports the death, and close() would turn resendable calls into failures.
+            if self._worker is None or not self._worker.alive or self._worker.exited:
                 try:
                     self._worker = WorkerProcess(self.engine, {"model_path": self.config.model_path},
                                                  self.config.timeout, self.clock)
