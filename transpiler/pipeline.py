@@ -54,35 +54,68 @@ _PASS_STACK = 512 * 1024 * 1024
 _PASS_RECURSION = 100_000
 
 
+# The recursion limit, the collector and the stack size of new threads belong to the whole
+# process, and more than one thread may run the passes at once (the language server's
+# analysis thread and its request thread): the first caller in saves them, the last one
+# out restores them, so no caller restores another's settings from under it.
+_settings_lock = threading.Lock()
+_callers_inside = 0
+_saved_settings: tuple = (0, True)
+
+
+def _enter_deep() -> None:
+    global _callers_inside, _saved_settings
+    with _settings_lock:
+        if _callers_inside == 0:
+            _saved_settings = (sys.getrecursionlimit(), gc.isenabled())
+            sys.setrecursionlimit(max(_saved_settings[0], _PASS_RECURSION))
+            # The passes build a large, acyclic-by-design object graph; the cyclic GC would
+            # rescan it on every generation-2 collection, making compile time grow faster
+            # than the source.
+            gc.disable()
+        _callers_inside += 1
+
+
+def _leave_deep() -> None:
+    global _callers_inside
+    with _settings_lock:
+        _callers_inside -= 1
+        if _callers_inside == 0:
+            limit, gc_was_enabled = _saved_settings
+            sys.setrecursionlimit(limit)
+            if gc_was_enabled:
+                gc.enable()
+
+
+def _start_with_large_stack(worker: threading.Thread) -> None:
+    with _settings_lock:
+        old_size = threading.stack_size()
+        threading.stack_size(_PASS_STACK)
+        try:
+            worker.start()
+        finally:
+            threading.stack_size(old_size)
+
+
 def _deep(fn, *args, **kwargs):
+    """fn(*args, **kwargs) on a thread with a large stack, a high recursion limit and the
+    collector off; a RecursionError becomes a CompileError. Safe to call from several
+    threads at once and from inside another `_deep`."""
     outcome = []
 
     def target():
-        old = sys.getrecursionlimit()
-        sys.setrecursionlimit(max(old, _PASS_RECURSION))
         try:
             outcome.append((True, fn(*args, **kwargs)))
         except BaseException as exc:  # re-raised in the caller's thread
             outcome.append((False, exc))
-        finally:
-            sys.setrecursionlimit(old)
 
-    # The passes build a large, acyclic-by-design object graph; the cyclic GC would rescan
-    # it on every generation-2 collection, making compile time grow faster than the source.
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    old_size = threading.stack_size()
-    threading.stack_size(_PASS_STACK)
+    _enter_deep()
     try:
         worker = threading.Thread(target=target, name="prism-passes")
-        worker.start()
-    finally:
-        threading.stack_size(old_size)
-    try:
+        _start_with_large_stack(worker)
         worker.join()
     finally:
-        if gc_was_enabled:
-            gc.enable()
+        _leave_deep()
     ok, value = outcome[0]
     if ok:
         return value
