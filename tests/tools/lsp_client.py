@@ -3,11 +3,14 @@ subprocess over stdio (used by tests/tools/test_lsp.py and bench/bench_lsp.py).
 
 The client's event loop runs on a thread of its own; each method sends one
 request or notification and waits for its answer. Published diagnostics are
-collected per document URI and version.
+collected per document URI and version. What the server writes to stderr is
+drained as it comes and logged (logger `prism-lsp-server`), so pytest shows it
+beside the test that was running, and a chatty server never fills the pipe.
 """
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import sys
 import threading
@@ -19,6 +22,7 @@ from pygls.lsp.client import BaseLanguageClient
 from pygls.uris import from_fs_path
 
 WAIT = 120      # seconds: only a guard against a hung server, never a measurement
+SERVER_LOG = logging.getLogger("prism-lsp-server")
 
 
 class LspClient:
@@ -50,6 +54,9 @@ class LspClient:
 
         self.run(self.client.start_io(sys.executable, "-m", "transpiler", "lsp",
                                       env=env or dict(os.environ), cwd=cwd))
+        self.stderr_lines: list = []
+        # pygls pipes the server's stderr but never reads it (its process is `_server`).
+        self.call(self.loop.create_task, self._drain(self.client._server.stderr))
         options = {"debounce_ms": debounce_ms} if debounce_ms is not None else None
         capabilities = lsp.ClientCapabilities(
             text_document=lsp.TextDocumentClientCapabilities(
@@ -58,6 +65,12 @@ class LspClient:
         self.run(self.client.initialize_async(lsp.InitializeParams(
             capabilities=capabilities, process_id=os.getpid(), initialization_options=options)))
         self.client.initialized(lsp.InitializedParams())
+
+    async def _drain(self, stream) -> None:
+        while line := await stream.readline():
+            text = line.decode("utf-8", "replace").rstrip("\n")
+            self.stderr_lines.append(text)
+            SERVER_LOG.warning("%s", text)
 
     def run(self, coro):
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(WAIT)

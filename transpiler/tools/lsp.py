@@ -59,7 +59,9 @@ _COMPLETION_KINDS = {"keyword": lsp.CompletionItemKind.Keyword, "function": lsp.
 class DocState:
     snapshot: Optional[Snapshot] = None     # last version that analysed cleanly
     pending: Optional[asyncio.Task] = None
-    indexing: Optional[asyncio.Future] = None   # a newer clean version being indexed
+    # Resolved once a newer clean version, whose diagnostics are out, is the snapshot
+    # (or its index failed): requests wait on it (see `ready`).
+    indexed: Optional[asyncio.Future] = None
     line_maps: dict = field(default_factory=dict)   # (snapshot version, doc version) -> LineMap
 
 
@@ -103,16 +105,24 @@ class PrismLanguageServer(LanguageServer):
                                 and state.snapshot.version > version):
             return
         # Indexed after the diagnostics are out; requests wait for it (see `ready`).
-        indexing = loop.run_in_executor(self.analyser, snapshot.index)
+        indexed = loop.create_future()
         if current:
-            state.indexing = indexing
+            state.indexed = indexed
         try:
-            await indexing
+            await loop.run_in_executor(self.analyser, snapshot.index)
+        except Exception as exc:  # noqa: BLE001 - a compiler bug: say so, keep the last good snapshot
+            self.window_log_message(lsp.LogMessageParams(
+                lsp.MessageType.Error, f"prism: indexing {_path_of(uri)} failed: {type(exc).__name__}: {exc}"))
+            return
+        else:
+            if state.snapshot is None or state.snapshot.version is None or state.snapshot.version <= version:
+                state.snapshot, state.line_maps = snapshot, {}
         finally:
-            if state.indexing is indexing:
-                state.indexing = None
-        if state.snapshot is None or state.snapshot.version is None or state.snapshot.version <= version:
-            state.snapshot, state.line_maps = snapshot, {}
+            # Only now, with the snapshot in place: a request handled in the same turn of the
+            # loop as the index's completion must not find the index done but the snapshot old.
+            if state.indexed is indexed:
+                state.indexed = None
+            indexed.set_result(None)
         # The .prism files it imports, analysed now so that requests find them ready.
         for stmt in snapshot.resolution.prism_imports:
             await loop.run_in_executor(self.analyser, self.imported, snapshot, stmt.source)
@@ -121,8 +131,8 @@ class PrismLanguageServer(LanguageServer):
         """Wait until a clean version whose diagnostics are out is indexed, so that a
         request sent after them is answered from that version."""
         state = self.states.get(uri)
-        if state is not None and state.indexing is not None:
-            await asyncio.shield(state.indexing)
+        if state is not None and state.indexed is not None:
+            await asyncio.shield(state.indexed)
 
     def _diagnostic(self, err: CompileError, severity, doc) -> lsp.Diagnostic:
         span = err.span
