@@ -193,8 +193,9 @@ class WorkerProcess:
         os.close(self._req_w)
 
     def _drain_stderr(self) -> None:
-        for line in self.process.stderr:
-            self._stderr_tail.append(line.decode("utf-8", "replace").rstrip())
+        with self.process.stderr:
+            for line in self.process.stderr:
+                self._stderr_tail.append(line.decode("utf-8", "replace").rstrip())
 
     def _watch(self) -> None:
         """Kill the worker once it has sent nothing for `timeout` seconds while a request waits."""
@@ -266,6 +267,8 @@ class WorkerProcess:
             # A worker stopped on purpose (the program ends, llm.reset()) sends nothing again.
             begun = any(r.started for r in pending.values())
             outcome = "error" if self._hung or self._closed or begun else "lost"
+            self._outbox.append(None)       # the writer has nothing more to send: let it end
+            self._outbox_ready.notify()
         self._gone.set()
         for request in pending.values():
             request.post((outcome, message))

@@ -11,6 +11,8 @@ import os
 import signal
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -92,6 +94,28 @@ def test_a_worker_killed_while_idle_is_replaced_by_the_next_call(make_llm):
         before = worker_pid(llm)
         os.kill(before, signal.SIGKILL)     # no wait: the call below races the death
         assert worker_pid(llm) != before
+
+
+def _worker_threads() -> list:
+    return [t.name for t in threading.enumerate() if t.name.startswith("prism-llm-local-")]
+
+
+def test_a_dead_worker_leaves_no_thread_or_pipe_behind(make_llm):
+    """Each worker has four threads (reader, writer, stderr, watchdog) and three pipe ends;
+    once its death is handled, all of them end and close, whichever way it died."""
+    llm = make_llm()
+    worker_pid(llm)
+    threads, fds = sorted(_worker_threads()), len(os.listdir("/proc/self/fd"))
+    assert len(threads) == 4
+    for sig in ("SIGKILL", "SIGSEGV", "SIGTERM"):
+        with pytest.raises(PrismError):
+            run(llm.generate(f"[die={sig}] hi"))
+        worker_pid(llm)
+    deadline = time.monotonic() + 30        # a guard only: the threads end as soon as told
+    while sorted(_worker_threads()) != threads and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert sorted(_worker_threads()) == threads
+    assert len(os.listdir("/proc/self/fd")) == fds
 
 
 def test_a_call_queued_behind_the_one_that_crashed_fails_too(make_llm):
