@@ -162,8 +162,7 @@ class WorkerProcess:
             self._closed = True
             if self.failure is None:
                 self.failure = "the model worker was shut down"
-            self._outbox.append(None)
-            self._outbox_ready.notify()
+            self._end_writer()
         if busy:
             self.process.terminate()
         try:
@@ -173,6 +172,11 @@ class WorkerProcess:
 
     def _send(self, message) -> None:       # with self._lock held
         self._outbox.append(json.dumps(message).encode() + b"\n")
+        self._outbox_ready.notify()
+
+    def _end_writer(self) -> None:          # with self._lock held
+        """Nothing more will be sent: the writer thread closes the request pipe and ends."""
+        self._outbox.append(None)
         self._outbox_ready.notify()
 
     # -- threads --
@@ -267,8 +271,7 @@ class WorkerProcess:
             # A worker stopped on purpose (the program ends, llm.reset()) sends nothing again.
             begun = any(r.started for r in pending.values())
             outcome = "error" if self._hung or self._closed or begun else "lost"
-            self._outbox.append(None)       # the writer has nothing more to send: let it end
-            self._outbox_ready.notify()
+            self._end_writer()
         self._gone.set()
         for request in pending.values():
             request.post((outcome, message))
