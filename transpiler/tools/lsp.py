@@ -112,7 +112,7 @@ class PrismLanguageServer(LanguageServer):
             await loop.run_in_executor(self.analyser, snapshot.index)
         except Exception as exc:  # noqa: BLE001 - a compiler bug: say so, keep the last good snapshot
             self.window_log_message(lsp.LogMessageParams(
-                lsp.MessageType.Error, f"prism: indexing {_path_of(uri)} failed: {type(exc).__name__}: {exc}"))
+                lsp.MessageType.Error, f"prism: indexing {_path_of(uri)}: {_internal_error(exc)}"))
             return
         else:
             if state.snapshot is None or state.snapshot.version is None or state.snapshot.version <= version:
@@ -225,11 +225,15 @@ def _analyse(text: str, path: str, version):
     except CompileError as err:
         return None, [(err, lsp.DiagnosticSeverity.Error)]
     except Exception as exc:  # noqa: BLE001 - a compiler bug: say so in the editor, keep serving
-        where = traceback.extract_tb(exc.__traceback__)[-1]
-        err = CompileError(f"internal compiler error: {type(exc).__name__}: {exc} "
-                           f"(at {Path(where.filename).name}:{where.lineno}); please report it", None)
-        return None, [(err, lsp.DiagnosticSeverity.Error)]
+        return None, [(CompileError(_internal_error(exc), None), lsp.DiagnosticSeverity.Error)]
     return snap, [(w, lsp.DiagnosticSeverity.Warning) for w in snap.warnings]
+
+
+def _internal_error(exc: Exception) -> str:
+    """What the editor is told about a compiler bug: the exception and where it was raised."""
+    where = traceback.extract_tb(exc.__traceback__)[-1]
+    return (f"internal compiler error: {type(exc).__name__}: {exc} "
+            f"(at {Path(where.filename).name}:{where.lineno}); please report it")
 
 
 server = PrismLanguageServer()
