@@ -124,8 +124,7 @@ class PrismLanguageServer(LanguageServer):
                 state.indexed = None
             indexed.set_result(None)
         # The .prism files it imports, analysed now so that requests find them ready.
-        for stmt in snapshot.resolution.prism_imports:
-            await loop.run_in_executor(self.analyser, self.imported, snapshot, stmt.source)
+        await self.imports_loaded(snapshot)
 
     async def ready(self, uri: str) -> None:
         """Wait until a clean version whose diagnostics are out is indexed, so that a
@@ -192,26 +191,69 @@ class PrismLanguageServer(LanguageServer):
     # ------------------------------------------------------------ other files
     def imported(self, snap: Snapshot, spec: str) -> Optional[Snapshot]:
         """The snapshot of the .prism file that `import ... from spec` names in `snap`: the
-        editor's when the file is open, else the file on disk, analysed once per change
-        (after each analysis of an importing file, on the worker thread)."""
-        if not spec.startswith(("./", "../")):
+        editor's when the file is open, else the file on disk as last analysed, if it has not
+        changed since. Never analyses (requests call it on the loop's thread): `imports_loaded`
+        does that first, on the analysis thread."""
+        path = _import_path(snap, spec)
+        if path is None:
             return None
-        path = (Path(snap.path).parent / (spec + ".prism")).resolve()
+        found, snapshot = self._known(path)
+        return snapshot if found else None
+
+    def _known(self, path: Path):
+        """(True, snapshot or None) when `path` needs no analysis, else (False, None)."""
         state = self.states.get(from_fs_path(str(path)))
         if state is not None and state.snapshot is not None:
-            return state.snapshot
+            return True, state.snapshot
         try:
             mtime = path.stat().st_mtime_ns
         except OSError:
-            return None
+            return True, None
         cached = self.disk_snapshots.get(path)
         if cached is not None and cached[0] == mtime:
-            return cached[1]
-        snapshot, _ = _analyse(path.read_text(encoding="utf-8", errors="replace"), str(path), None)
+            return True, cached[1]
+        return False, None
+
+    def _load(self, path: Path) -> Optional[Snapshot]:
+        """Analyse and index the file on disk (on the analysis thread), unless a request
+        queued earlier for the same file has done so meanwhile."""
+        found, snapshot = self._known(path)
+        if found:
+            return snapshot
+        try:
+            mtime = path.stat().st_mtime_ns
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return None
+        snapshot, _ = _analyse(text, str(path), None)
         if snapshot is not None:
             snapshot.index()
         self.disk_snapshots[path] = (mtime, snapshot)
         return snapshot
+
+    async def imports_loaded(self, snap: Snapshot) -> None:
+        """Make the .prism files `snap` imports, and the files they import, known to
+        `imported`, analysing on the analysis thread those that are new or changed."""
+        loop = asyncio.get_running_loop()
+        seen, todo = set(), [snap]
+        while todo:
+            current = todo.pop()
+            for stmt in current.resolution.prism_imports:
+                path = _import_path(current, stmt.source)
+                if path is None or path in seen:
+                    continue
+                seen.add(path)
+                found, other = self._known(path)
+                if not found:
+                    other = await loop.run_in_executor(self.analyser, self._load, path)
+                if other is not None:
+                    todo.append(other)
+
+
+def _import_path(snap: Snapshot, spec: str) -> Optional[Path]:
+    if not spec.startswith(("./", "../")):
+        return None
+    return (Path(snap.path).parent / (spec + ".prism")).resolve()
 
 
 def _path_of(uri: str) -> str:
@@ -280,6 +322,7 @@ async def _hover(ls: PrismLanguageServer, params: lsp.HoverParams):
     found = ls.at(params.text_document.uri, params.position)
     if found is None:
         return None
+    await ls.imports_loaded(found[0])
     text = features.hover(*found, ls.imported)
     if text is None:
         return None
@@ -303,6 +346,7 @@ async def _definition(ls: PrismLanguageServer, params: lsp.DefinitionParams):
         return None
     key = occ.key
     if isinstance(key, Symbol) and key.kind == "import":
+        await ls.imports_loaded(snap)
         other, target = features.imported_declaration(snap, key, ls.imported)
         if other is not None and target is not None:
             decl = other.declaration_of(target)
