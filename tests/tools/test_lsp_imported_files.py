@@ -40,7 +40,9 @@ def analyses(monkeypatch):
     return seen
 
 
-def _server(root):
+def _serve(root, requests):
+    """Run `await requests(ls, ident)` against a server on `root`/main.prism, once that file
+    is analysed and its snapshot indexed; return what it returns."""
     ls = server_module.PrismLanguageServer()
     ls.debounce = 0
     init = ls.protocol.lsp_initialize(lsp.InitializeParams(
@@ -50,24 +52,25 @@ def _server(root):
             handler(*args)
     uri = from_fs_path(str(root / "main.prism"))
     ls.workspace.put_text_document(lsp.TextDocumentItem(uri, "prism", 1, MAIN))
-    return ls, uri
 
+    async def scenario():
+        ls.schedule(uri)
+        state = ls.state(uri)
+        while state.pending is not None or state.snapshot is None:
+            await asyncio.sleep(0.001)
+        await ls.ready(uri)
+        return await requests(ls, lsp.TextDocumentIdentifier(uri))
 
-async def _analysed(ls, uri):
-    ls.schedule(uri)
-    state = ls.state(uri)
-    while state.pending is not None or state.snapshot is None:
-        await asyncio.sleep(0.001)
-    await ls.ready(uri)
+    try:
+        return asyncio.run(scenario())
+    finally:
+        ls.analyser.shutdown(wait=True)
 
 
 def test_a_file_changed_on_disk_is_analysed_off_the_loop_thread(tmp_path, analyses):
     (tmp_path / "util.prism").write_text(UTIL_V1)
-    ls, uri = _server(tmp_path)
-    ident = lsp.TextDocumentIdentifier(uri)
 
-    async def scenario():
-        await _analysed(ls, uri)
+    async def requests(ls, ident):
         loop_thread = threading.current_thread().name
         first = await server_module._hover(ls, lsp.HoverParams(ident, HELPER_USE))
         # Changed after main.prism was analysed: the server has not seen this version.
@@ -78,10 +81,7 @@ def test_a_file_changed_on_disk_is_analysed_off_the_loop_thread(tmp_path, analys
         definition = await server_module._definition(ls, lsp.DefinitionParams(ident, HELPER_USE))
         return loop_thread, first, second, definition, analyses[before:]
 
-    try:
-        loop_thread, first, second, definition, later = asyncio.run(scenario())
-    finally:
-        ls.analyser.shutdown(wait=True)
+    loop_thread, first, second, definition, later = _serve(tmp_path, requests)
     assert "Adds one." in first.contents.value
     assert "Adds the base." in second.contents.value            # the new version was read
     assert definition.uri == from_fs_path(str(tmp_path / "util.prism"))
@@ -94,17 +94,11 @@ def test_a_file_changed_on_disk_is_analysed_off_the_loop_thread(tmp_path, analys
 
 def test_an_unchanged_imported_file_is_analysed_once(tmp_path, analyses):
     (tmp_path / "util.prism").write_text(UTIL_V1)
-    ls, uri = _server(tmp_path)
-    ident = lsp.TextDocumentIdentifier(uri)
 
-    async def scenario():
-        await _analysed(ls, uri)
+    async def requests(ls, ident):
         for _ in range(3):
             await server_module._hover(ls, lsp.HoverParams(ident, HELPER_USE))
             await server_module._definition(ls, lsp.DefinitionParams(ident, HELPER_USE))
 
-    try:
-        asyncio.run(scenario())
-    finally:
-        ls.analyser.shutdown(wait=True)
+    _serve(tmp_path, requests)
     assert sorted(path.rsplit("/", 1)[-1] for _, path in analyses) == ["main.prism", "util.prism"]
