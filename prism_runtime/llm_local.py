@@ -138,7 +138,10 @@ class WorkerProcess:
         with self._lock:
             rid = next(self._ids)
             if self.failure is not None:
-                request.post(("error", self.failure))
+                # It died between the provider handing it out and this call (seen under load):
+                # the call never reached it, so it may go to a fresh worker, unless this one
+                # was shut down on purpose.
+                request.post(("error" if self._closed else "lost", self.failure))
                 return rid, request
             if not self._pending:
                 self._last_output = self.clock.now()    # the worker's silence counts from here

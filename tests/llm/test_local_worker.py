@@ -96,6 +96,29 @@ def test_a_worker_killed_while_idle_is_replaced_by_the_next_call(make_llm):
         assert worker_pid(llm) != before
 
 
+def test_a_call_handed_a_worker_that_died_meanwhile_goes_to_a_fresh_one(make_llm):
+    """The race a loaded run lost: the provider hands out a worker that is alive, and its
+    death is handled before the call is submitted to it. The call never reached it, so it
+    is sent to a fresh worker instead of failing."""
+    llm = make_llm()
+    dead_pid = worker_pid(llm)
+    provider = llm._get_provider()
+    dead = provider.worker()
+    dead.process.kill()
+    assert dead._gone.wait(30)
+    fresh = provider.worker
+    handed = []
+
+    def first_the_dead_one():
+        if not handed:
+            handed.append(dead)
+            return dead
+        return fresh()
+
+    provider.worker = first_the_dead_one
+    assert worker_pid(llm) != dead_pid and handed == [dead]
+
+
 def _worker_threads() -> list:
     return [t.name for t in threading.enumerate() if t.name.startswith("prism-llm-local-")]
 
