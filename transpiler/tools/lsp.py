@@ -322,11 +322,18 @@ async def _hover(ls: PrismLanguageServer, params: lsp.HoverParams):
     found = ls.at(params.text_document.uri, params.position)
     if found is None:
         return None
-    await ls.imports_loaded(found[0])
+    snap, line, col = found
+    if _names_an_import(snap.occurrence_at(line, col)):
+        await ls.imports_loaded(snap)       # only then does hover read another file
     text = features.hover(*found, ls.imported)
     if text is None:
         return None
     return lsp.Hover(contents=lsp.MarkupContent(kind=lsp.MarkupKind.Markdown, value=text))
+
+
+def _names_an_import(occ: Optional[Occurrence]) -> bool:
+    """Whether answering for `occ` reads an imported file (through `ls.imported`)."""
+    return occ is not None and isinstance(occ.key, Symbol) and occ.key.kind == "import"
 
 
 def _target(ls: PrismLanguageServer, uri: str, position: lsp.Position):
@@ -345,7 +352,7 @@ async def _definition(ls: PrismLanguageServer, params: lsp.DefinitionParams):
     if occ is None:
         return None
     key = occ.key
-    if isinstance(key, Symbol) and key.kind == "import":
+    if _names_an_import(occ):
         await ls.imports_loaded(snap)
         other, target = features.imported_declaration(snap, key, ls.imported)
         if other is not None and target is not None:
